@@ -1,0 +1,85 @@
+"""retrograd: a deep-learning library on NumPy, with reverse-mode automatic differentiation.
+
+    import retrograd as rg
+    x = rg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    x.grad                     # tensor([2., 4.])
+"""
+from .tensor import Tensor  # noqa: I001  (first: everything else builds on it)
+from . import autograd
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                       linspace, ones, ones_like, tensor, zeros, zeros_like)
+from .dtype import (DType, bool_ as bool, float16, float32, float64, int8, int16, int32, int64,
+                    uint8)
+from .ops.activation import log_softmax, relu, sigmoid, softmax
+from .ops.arithmetic import abs, add, div, mul, neg, pow, sub
+from .ops.elementwise import (clamp, cos, erf, exp, log, log1p, maximum, minimum, sign, sin, sqrt,
+                              tanh, where)
+from .ops.indexing import cat, chunk, gather, split, stack
+from .ops.linalg import matmul
+from .ops.reduction import (amax, amin, argmax, argmin, logsumexp, max, mean, min, norm, prod,
+                            std, sum, var)
+from .ops.shape import (expand, flatten, permute, repeat, reshape, squeeze, transpose,
+                        unsqueeze)
+from .random import (Generator, initial_seed, manual_seed, rand, rand_like, randint, randn,
+                     randn_like, randperm, seed)
+from . import nn
+
+clip = clamp
+concatenate = cat
+float = float32
+double = float64
+long = int64
+half = float16
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj) -> bool:
+    """True when ``obj`` is a retrograd Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def clone(input: Tensor) -> Tensor:
+    return input.clone()
+
+
+def detach(input: Tensor) -> Tensor:
+    return input.detach()
+
+
+def eq(input: Tensor, other) -> Tensor:
+    return input == other
+
+
+def ne(input: Tensor, other) -> Tensor:
+    return input != other
+
+
+def lt(input: Tensor, other) -> Tensor:
+    return input < other
+
+
+def le(input: Tensor, other) -> Tensor:
+    return input <= other
+
+
+def gt(input: Tensor, other) -> Tensor:
+    return input > other
+
+
+def ge(input: Tensor, other) -> Tensor:
+    return input >= other
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    return input.allclose(other, rtol, atol)
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    return input.equal(other)

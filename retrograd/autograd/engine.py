@@ -1,0 +1,254 @@
+"""The backward walk: reverse-mode automatic differentiation over the recorded graph.
+
+The walk is iterative (no recursion, so graphs of any depth work) and deterministic (lists, never
+iteration over sets). Each node's gradient box sums what arrives along every path, as the chain
+rule requires; the node's backward runs once that sum is complete, which reverse topological
+order guarantees. Operations return gradients of their output's shape; this engine, not each
+operation, sums them back to the shape of each input (the adjoint of broadcasting is a sum).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..backend import xp
+from ..ops.elementwise import cast
+from ..tensor import Tensor
+from .anomaly import check_backward
+from .function import Function
+from .grad_mode import state
+
+
+def _topological_order(roots: Sequence[Function]) -> list[Function]:
+    """Nodes reachable from ``roots``, every node after all of its inputs' nodes."""
+    order: list[Function] = []
+    visited: set[int] = set()
+    for root in roots:
+        if id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack = [(root, iter(root.parents))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent is not None and isinstance(parent[0], Function) \
+                        and id(parent[0]) not in visited:
+                    visited.add(id(parent[0]))
+                    stack.append((parent[0], iter(parent[0].parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def sum_to_shape(grad: Any, shape: tuple) -> Any:
+    """Sums ``grad`` (array or Tensor) over the axes that broadcasting added or stretched."""
+    leading = grad.ndim - len(shape)
+    axes = tuple(range(leading)) + tuple(
+        leading + i for i, size in enumerate(shape) if size == 1 and grad.shape[leading + i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    if leading or grad.shape != shape:
+        grad = grad.reshape(shape)
+    return grad
+
+
+def _call_hooks(hooks: list, grad: Any) -> Any:
+    for hook in hooks:
+        if state.create_graph:
+            result = hook(grad)
+            grad = grad if result is None else result
+        else:
+            result = hook(Tensor(grad))
+            grad = grad if result is None else result.data
+    return grad
+
+
+def _add(total: Any, grad: Any) -> Any:
+    # Never in place: the same array may also be stored in a leaf's .grad or pending elsewhere.
+    return grad if total is None else total + grad
+
+
+def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain_graph: bool,
+                 create_graph: bool, inputs: Sequence[Tensor] | None = None) -> list | None:
+    """Backpropagates ``grad_outputs`` from ``outputs``.
+
+    With ``inputs=None`` gradients accumulate into the ``.grad`` of every leaf that requires one
+    (``Tensor.backward``); otherwise they are returned, one per input, and no ``.grad`` changes
+    (``autograd.grad``). ``grad_outputs`` are arrays, or Tensors when ``create_graph``.
+    """
+    previous_grad_mode, previous_create_graph = state.grad_enabled, state.create_graph
+    state.grad_enabled = state.create_graph = create_graph
+    try:
+        return _walk(outputs, grad_outputs, retain_graph, inputs)
+    finally:
+        state.grad_enabled, state.create_graph = previous_grad_mode, previous_create_graph
+
+
+def _walk(outputs, grad_outputs, retain_graph, inputs):
+    create_graph = state.create_graph
+    pending: dict[int, Any] = {}        # id(node) -> gradient summed so far
+    owned_ids: set[int] = set()         # arrays already stored in some leaf's .grad
+    captured: dict[int, Any] | None = None if inputs is None else {}
+    target_nodes: dict[int, Tensor] = {}
+    if inputs is not None:
+        for tensor in inputs:
+            if tensor.grad_fn is not None:
+                target_nodes[id(tensor.grad_fn)] = tensor
+
+    def deliver_to_leaf(leaf: Tensor, grad: Any) -> None:
+        if leaf._hooks:
+            grad = _call_hooks(leaf._hooks, grad)
+        if captured is not None:
+            captured[id(leaf)] = _add(captured.get(id(leaf)), grad)
+        elif create_graph:
+            leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        elif leaf.grad is None:
+            # copy on first write so that .grad never aliases a view or another leaf's .grad
+            if grad.base is not None or not grad.flags.writeable or id(grad) in owned_ids:
+                grad = grad.copy()
+            owned_ids.add(id(grad))
+            leaf.grad = Tensor(grad)
+        else:
+            leaf.grad.data = leaf.grad.data + grad
+
+    roots = []
+    for output, grad in zip(outputs, grad_outputs):
+        if not create_graph:
+            owned_ids.add(id(grad))  # the caller's gradient array must not become a .grad
+        if output.grad_fn is None:
+            deliver_to_leaf(output, grad)
+        else:
+            pending[id(output.grad_fn)] = _add(pending.get(id(output.grad_fn)), grad)
+            roots.append(output.grad_fn)
+
+    order = _topological_order(roots)
+    needed = None if inputs is None else _nodes_leading_to(order, inputs)
+
+    for node in reversed(order):
+        grad = pending.pop(id(node), None)
+        if grad is None:
+            continue
+        if node._hooks:
+            grad = _call_hooks(node._hooks, grad)
+        if id(node) in target_nodes:
+            captured[id(target_nodes[id(node)])] = grad
+        if needed is not None and id(node) not in needed:
+            continue
+        input_grads = node.run_backward(grad)
+        if state.anomaly_mode:
+            check_backward(node, input_grads)
+        if not retain_graph:
+            node._saved = None
+        for parent, input_grad in zip(node.parents, input_grads):
+            if parent is None or input_grad is None:
+                continue
+            target, shape, dtype = parent
+            if input_grad.shape != shape:
+                input_grad = sum_to_shape(input_grad, shape)
+            if create_graph:
+                input_grad = cast(input_grad, dtype)
+            elif input_grad.dtype != dtype:
+                input_grad = input_grad.astype(dtype)
+            if isinstance(target, Function):
+                pending[id(target)] = _add(pending.get(id(target)), input_grad)
+            else:
+                deliver_to_leaf(target, input_grad)
+
+    if captured is None:
+        return None
+    return [captured.get(id(tensor)) for tensor in inputs]
+
+
+def _nodes_leading_to(order: list[Function], inputs: Sequence[Tensor]) -> set[int]:
+    """Ids of the nodes whose backward can reach one of ``inputs`` (autograd.grad prunes the rest)."""
+    input_ids = {id(t) for t in inputs} | {id(t.grad_fn) for t in inputs if t.grad_fn is not None}
+    needed: set[int] = set()
+    for node in order:  # inputs' nodes come first, so one pass decides
+        for parent in node.parents:
+            if parent is not None and (id(parent[0]) in input_ids or id(parent[0]) in needed):
+                needed.add(id(node))
+                break
+    return needed
+
+
+def _as_grad(value: Any, like: Tensor, create_graph: bool, what: str) -> Any:
+    """A gradient given by the user, checked against ``like``, as an array or a Tensor."""
+    if value is None:
+        if like.data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs: {what} has shape "
+                f"{tuple(like.shape)}; pass gradient= (a tensor of that shape) to backward")
+        value = xp.ones_like(like.data)
+    elif isinstance(value, Tensor):
+        value = value if create_graph else value.data
+    else:
+        value = xp.asarray(value, dtype=like.data.dtype)
+    if tuple(value.shape) != like.data.shape:
+        raise RuntimeError(f"gradient has shape {tuple(value.shape)} but {what} has shape "
+                           f"{tuple(like.shape)}; they must match")
+    if create_graph and not isinstance(value, Tensor):
+        value = Tensor(value)
+    return value
+
+
+def _check_outputs(outputs: Sequence[Tensor]) -> None:
+    for i, output in enumerate(outputs):
+        if not isinstance(output, Tensor):
+            raise TypeError(f"expected Tensors to differentiate, got {type(output).__name__}")
+        if not output.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn: "
+                f"nothing it depends on has requires_grad=True (or it was computed under "
+                f"no_grad)")
+
+
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
+             retain_graph: bool | None = None, create_graph: bool = False) -> None:
+    """Accumulates into leaves' ``.grad`` the gradient of ``tensors`` (``Tensor.backward``)."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    _check_outputs(tensors)
+    grads = [_as_grad(g, t, create_graph, "the output") for t, g in zip(tensors, grad_tensors)]
+    run_backward(tensors, grads, create_graph if retain_graph is None else retain_graph,
+                 create_graph)
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple:
+    """The gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``.
+
+    Returns a tuple with one Tensor (shape of its input) per input. ``create_graph=True`` records
+    the computation of the gradients themselves, for gradients of gradients.
+
+    >>> x = rg.tensor(3.0, requires_grad=True)
+    >>> (dy,) = rg.autograd.grad(x ** 3, x, create_graph=True)   # 3x^2 = 27
+    >>> rg.autograd.grad(dy, x)                                 # 6x = 18
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single_input = isinstance(inputs, Tensor)
+    inputs = [inputs] if single_input else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    _check_outputs(outputs)
+    for i, tensor in enumerate(inputs):
+        if not isinstance(tensor, Tensor) or not tensor.requires_grad:
+            raise RuntimeError(f"input {i} of autograd.grad does not require grad: "
+                               f"differentiate only with respect to tensors with "
+                               f"requires_grad=True")
+    grads = [_as_grad(g, t, create_graph, "the output") for t, g in zip(outputs, grad_outputs)]
+    results = run_backward(outputs, grads, create_graph if retain_graph is None else retain_graph,
+                           create_graph, inputs)
+    wrapped = []
+    for i, (tensor, result) in enumerate(zip(inputs, results)):
+        if result is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"input {i} of autograd.grad was not used to compute the outputs; pass "
+                    f"allow_unused=True to get None for it")
+            wrapped.append(None)
+        else:
+            wrapped.append(result if isinstance(result, Tensor) else Tensor(result))
+    return tuple(wrapped)

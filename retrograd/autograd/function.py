@@ -1,0 +1,208 @@
+"""``Function``: one node of the computational graph, and the way operations are recorded.
+
+An operation is a subclass with two static methods, the forward and, right below it, the
+backward::
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = np.exp(x)
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, grad):
+            y, = ctx.saved_tensors
+            return grad * y          # d exp(x)/dx = exp(x)
+
+``Exp.apply(tensor)`` runs the forward and, when an input requires grad and grad mode is on,
+records a node: the ``ctx`` object itself, which keeps what backward needs and the edges to
+the inputs' nodes. The same object is then the output tensor's ``grad_fn``.
+
+Two kinds of forward exist. Users subclass ``Function`` as in PyTorch: forward and backward take
+and return Tensors. retrograd's own operations subclass ``Op``: forward works on raw arrays, and
+backward formulas receive raw arrays too (the fast default) or Tensors when the engine runs with
+``create_graph=True``, so one formula serves first and higher order gradients alike.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..tensor import Tensor
+from .grad_mode import state
+
+_OUTPUT = object()  # marks a saved array that is the node's own output
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or to read saved tensors after they "
+    "were freed). Saved values are freed by .backward() and autograd.grad(); pass "
+    "retain_graph=True to the first call if you need to backward through the graph again.")
+
+
+class Function:
+    """Base class of user-defined differentiable operations (PyTorch's ``torch.autograd.Function``).
+
+    Subclass it with ``forward(ctx, *inputs)`` and ``backward(ctx, *grad_outputs)`` static
+    methods, then call ``YourFunction.apply(*inputs)``. ``backward`` returns one gradient per
+    input of ``forward`` (``None`` for inputs that are not tensors or need no gradient).
+    """
+
+    _forward_on_arrays = False
+    _saved: tuple | None = ()
+    _saved_sources: tuple = ()
+    _saved_versions: tuple = ()
+    _hooks: list | None = None
+    _view_of_input = False  # Ops whose output is a view of their first input share its version
+
+    # -- recording --------------------------------------------------------------------------
+
+    @classmethod
+    def apply(cls, *args: Any, **options: Any) -> Tensor:
+        """Runs ``forward`` on ``args`` and records the node when a gradient will be needed."""
+        ctx = cls.__new__(cls)
+        requires_grad = False
+        if state.grad_enabled:
+            for arg in args:
+                if isinstance(arg, Tensor) and arg.requires_grad:
+                    requires_grad = True
+                    break
+        if cls._forward_on_arrays:
+            out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args],
+                              **options)
+            result = Tensor(out)
+        else:
+            previous, state.grad_enabled = state.grad_enabled, False
+            try:
+                result = cls.forward(ctx, *args, **options)
+            finally:
+                state.grad_enabled = previous
+            if not isinstance(result, Tensor):
+                raise TypeError(f"{cls.__name__}.forward must return a Tensor, "
+                                f"got {type(result).__name__}")
+            out = result.data
+            result = Tensor(out)
+        if cls._view_of_input and isinstance(args[0], Tensor):
+            result._version_counter = args[0]._version_counter
+        if requires_grad:
+            ctx.parents = tuple(
+                ((a.grad_fn if a.grad_fn is not None else a), a.data.shape, a.data.dtype)
+                if isinstance(a, Tensor) and a.requires_grad else None
+                for a in args)
+            if ctx._saved:
+                ctx._resolve_saved(args, out, result)
+            result.grad_fn = ctx
+            result.requires_grad = True
+            if state.anomaly_mode:
+                from .anomaly import record_creation
+                record_creation(ctx, result)
+        if state.anomaly_mode:
+            from .anomaly import check_forward
+            check_forward(cls, args, out)
+        return result
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keeps inputs, the output, or other arrays/tensors for ``backward``."""
+        self._saved = values
+
+    def _resolve_saved(self, args: tuple, out: Any, result: Tensor) -> None:
+        # Remember which saved values are the inputs or the output, so that under
+        # create_graph=True backward gets the graph's own tensors and gradients flow through them.
+        raws, sources, versions = [], [], []
+        for value in self._saved:
+            raw = value.data if isinstance(value, Tensor) else value
+            raws.append(raw)
+            if raw is out:
+                sources.append(_OUTPUT)
+                versions.append((result._version_counter, 0))
+                continue
+            for arg in args:
+                if isinstance(arg, Tensor) and arg.data is raw:
+                    sources.append(arg)
+                    versions.append((arg._version_counter, arg._version_counter[0]))
+                    break
+            else:
+                sources.append(None)
+        self._saved = tuple(raws)
+        self._saved_sources = tuple(sources)
+        self._saved_versions = tuple(versions)
+
+    # -- reading back -----------------------------------------------------------------------
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """What ``save_for_backward`` kept: arrays in a fast backward, Tensors under create_graph.
+
+        Raises RuntimeError when the graph was already freed or a saved tensor changed in place.
+        """
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        for counter, version in self._saved_versions:
+            if counter[0] != version:
+                raise RuntimeError(
+                    f"one of the tensors needed to compute the gradient of "
+                    f"{type(self).__name__} was modified by an in-place operation: it is at "
+                    f"version {counter[0]}, expected version {version}. Do that change out of "
+                    f"place, or on a .clone() of the tensor.")
+        if not state.create_graph:
+            return saved if self._forward_on_arrays else tuple(Tensor(raw) for raw in saved)
+        tensors = []
+        for raw, source in zip(saved, self._saved_sources or (None,) * len(saved)):
+            if source is _OUTPUT:
+                tensor = Tensor(raw)
+                tensor.grad_fn, tensor.requires_grad = self, True
+            elif source is None:  # a constant: Ops take it raw, user Functions as a Tensor
+                tensor = raw if self._forward_on_arrays else Tensor(raw)
+            else:
+                tensor = source
+            tensors.append(tensor)
+        return tuple(tensors)
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        """One bool per input of forward: does backward need to compute that gradient?"""
+        return tuple(parent is not None for parent in self.parents)
+
+    @property
+    def next_functions(self) -> tuple:
+        """The inputs' nodes (a leaf tensor for a leaf input, None for no gradient)."""
+        return tuple(parent[0] if parent is not None else None for parent in self.parents)
+
+    def register_hook(self, hook) -> None:
+        """Calls ``hook(grad)`` with the gradient of this node's output before it is used."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}Backward>"
+
+    # -- called by the engine ---------------------------------------------------------------
+
+    def run_backward(self, grad: Any) -> tuple:
+        """Gradients for each input, as arrays (fast) or Tensors (create_graph)."""
+        if self._forward_on_arrays or state.create_graph:
+            grads = self.backward(self, grad)
+            return grads if isinstance(grads, tuple) else (grads,)
+        # a user Function in a fast backward: it speaks Tensors, the engine arrays
+        previous, state.grad_enabled = state.grad_enabled, False
+        try:
+            grads = self.backward(self, Tensor(grad))
+        finally:
+            state.grad_enabled = previous
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        return tuple(g.data if isinstance(g, Tensor) else g for g in grads)
+
+    @staticmethod
+    def forward(ctx: "Function", *args: Any, **options: Any) -> Any:
+        raise NotImplementedError("subclasses of Function define forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx: "Function", *grad_outputs: Any) -> Any:
+        raise NotImplementedError("subclasses of Function define backward(ctx, *grad_outputs)")
+
+
+class Op(Function):
+    """Base of retrograd's own operations: forward on raw arrays, backward on arrays or Tensors."""
+
+    _forward_on_arrays = True

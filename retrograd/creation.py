@@ -1,0 +1,113 @@
+"""Tensor factories: ``tensor``, ``zeros``, ``ones``, ``arange``, ``eye``... (float32 by default)."""
+from __future__ import annotations
+
+from typing import Any
+
+from . import dtype as dtypes
+from .backend import ndarray, xp
+from .tensor import Tensor, as_array
+
+
+def tensor(data: Any, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (a number, nested lists, or an array).
+
+    Python floats give float32, ints int64, bools bool; a NumPy array keeps its dtype.
+    """
+    array = as_array(data, dtype)
+    if array is data or (isinstance(data, Tensor) and array is data.data):
+        array = array.copy()
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def as_tensor(data: Any, dtype=None) -> Tensor:
+    """Like ``tensor`` but shares memory with ``data`` when it already is a suitable array."""
+    if isinstance(data, Tensor) and dtype is None:
+        return data
+    return Tensor(as_array(data, dtype))
+
+
+def from_numpy(array: ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (changes to one show in the other)."""
+    if not isinstance(array, ndarray):
+        raise TypeError(f"from_numpy expects a NumPy array, got {type(array).__name__}")
+    dtypes.from_numpy_dtype(array.dtype)
+    return Tensor(array)
+
+
+def _size(size: tuple) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    return tuple(int(s) for s in size)
+
+
+def _dtype(dtype):
+    return dtypes.default_float if dtype is None else dtype
+
+
+def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros with the given shape."""
+    return Tensor(xp.zeros(_size(size), dtypes.to_numpy_dtype(_dtype(dtype))),
+                  requires_grad=requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones with the given shape."""
+    return Tensor(xp.ones(_size(size), dtypes.to_numpy_dtype(_dtype(dtype))),
+                  requires_grad=requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor with the given shape."""
+    return Tensor(xp.empty(_size(size), dtypes.to_numpy_dtype(_dtype(dtype))),
+                  requires_grad=requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``fill_value`` (its dtype follows the value, as in PyTorch)."""
+    if dtype is None:
+        dtype = dtypes.bool_ if isinstance(fill_value, bool) else \
+            dtypes.int64 if isinstance(fill_value, int) else dtypes.float32
+    return Tensor(xp.full(_size((size,)) if isinstance(size, int) else tuple(size), fill_value,
+                          dtypes.to_numpy_dtype(dtype)), requires_grad=requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """The n x m identity matrix."""
+    return Tensor(xp.eye(n, m, dtype=dtypes.to_numpy_dtype(_dtype(dtype))),
+                  requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (excluded) by ``step``; int64 when all are ints."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if dtype is None:
+        integral = all(isinstance(v, int) for v in (start, end, step))
+        dtype = dtypes.int64 if integral else dtypes.float32
+    return Tensor(xp.arange(start, end, step).astype(dtypes.to_numpy_dtype(dtype)),
+                  requires_grad=requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype=None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` (both included)."""
+    return Tensor(xp.linspace(start, end, steps).astype(dtypes.to_numpy_dtype(_dtype(dtype))),
+                  requires_grad=requires_grad)
+
+
+def zeros_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return zeros(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def ones_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return ones(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def full_like(input: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    return full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def empty_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return empty(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)

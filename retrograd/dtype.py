@@ -1,0 +1,79 @@
+"""Data types: ``rg.float32`` (the default), ``rg.float64``, ``rg.int64``, ``rg.bool`` and a few more.
+
+A ``DType`` names an array dtype the PyTorch way (``retrograd.float32``) and compares equal to it.
+"""
+from __future__ import annotations
+
+from .backend import xp
+
+
+class DType:
+    """A tensor element type; ``np_dtype`` is the array dtype it stands for."""
+
+    __slots__ = ("name", "np_dtype", "is_floating_point")
+
+    def __init__(self, name: str, np_dtype) -> None:
+        self.name = name
+        self.np_dtype = xp.dtype(np_dtype)
+        self.is_floating_point = self.np_dtype.kind == "f"
+
+    def __repr__(self) -> str:
+        return f"retrograd.{self.name}"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, DType):
+            return self.np_dtype == other.np_dtype
+        try:
+            return self.np_dtype == xp.dtype(other)
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.np_dtype)
+
+
+float16 = DType("float16", "float16")
+float32 = DType("float32", "float32")
+float64 = DType("float64", "float64")
+int8 = DType("int8", "int8")
+uint8 = DType("uint8", "uint8")
+int16 = DType("int16", "int16")
+int32 = DType("int32", "int32")
+int64 = DType("int64", "int64")
+bool_ = DType("bool", "bool")
+
+_BY_NUMPY = {d.np_dtype: d for d in (float16, float32, float64, int8, uint8, int16, int32, int64,
+                                     bool_)}
+_ALIASES = {"float": float32, "double": float64, "half": float16, "long": int64, "int": int32,
+            "bool": bool_}
+
+default_float = float32
+
+
+def from_numpy_dtype(np_dtype) -> DType:
+    """The DType of an array dtype; raises TypeError for a dtype retrograd does not support."""
+    try:
+        return _BY_NUMPY[np_dtype]
+    except KeyError:
+        raise TypeError(f"unsupported dtype {np_dtype}: retrograd supports "
+                        f"{', '.join(d.name for d in _BY_NUMPY.values())}") from None
+
+
+def to_numpy_dtype(dtype) -> "xp.dtype":
+    """Accepts a DType, an array dtype, a Python type (float, int, bool) or a name."""
+    if isinstance(dtype, DType):
+        return dtype.np_dtype
+    if dtype is float:
+        return default_float.np_dtype
+    if dtype is int:
+        return int64.np_dtype
+    if dtype is bool:
+        return bool_.np_dtype
+    if isinstance(dtype, str) and dtype in _ALIASES:
+        return _ALIASES[dtype].np_dtype
+    try:
+        np_dtype = xp.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"expected a dtype such as rg.float32, got {dtype!r}") from None
+    from_numpy_dtype(np_dtype)
+    return np_dtype

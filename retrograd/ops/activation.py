@@ -1,0 +1,199 @@
+"""Activation functions: sigmoid, ReLU and its relatives, GELU, softplus, softmax, log-softmax.
+
+Every one is written to stay finite for extreme inputs (softmax of x + 1000 is finite).
+"""
+from __future__ import annotations
+
+import math
+
+from ..autograd.function import Op
+from ..backend import xp
+from ..tensor import Tensor
+from . import array_or_tensor as aot
+
+
+def stable_sigmoid(x):
+    """``1 / (1 + e^-x)`` computed as ``(1 + tanh(x/2)) / 2``: no overflow for any x."""
+    y = xp.tanh(x * 0.5)
+    y *= 0.5
+    y += 0.5
+    return y
+
+
+class Sigmoid(Op):
+    @staticmethod
+    def forward(ctx, x):
+        y = stable_sigmoid(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        return grad * y * (1 - y)  # s' = s (1 - s) <= 1/4: sigmoid never fully blocks
+
+
+class ReLU(Op):
+    @staticmethod
+    def forward(ctx, x):
+        y = xp.maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        return grad * (y > 0)  # the Heaviside step: ReLU blocks where it is inactive
+
+
+class LeakyReLU(Op):
+    @staticmethod
+    def forward(ctx, x, negative_slope=0.01):
+        ctx.save_for_backward(x)
+        ctx.negative_slope = negative_slope
+        return xp.where(x > 0, x, x * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return aot.where(x > 0, grad, grad * ctx.negative_slope)
+
+
+class ELU(Op):
+    @staticmethod
+    def forward(ctx, x, alpha=1.0):
+        y = xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
+        ctx.save_for_backward(x, y)
+        ctx.alpha = alpha
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        return aot.where(x > 0, grad, grad * (y + ctx.alpha))  # alpha e^x = y + alpha
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_INV_SQRT_2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+
+
+class GELU(Op):
+    @staticmethod
+    def forward(ctx, x, approximate="none"):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
+        return 0.5 * x * (1 + aot.erf(x * _INV_SQRT_2))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            t = aot.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
+            inner_derivative = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * inner_derivative)
+        cdf = 0.5 * (1 + aot.erf(x * _INV_SQRT_2))
+        pdf = aot.exp(-0.5 * x * x) * _INV_SQRT_2PI
+        return grad * (cdf + x * pdf)  # d/dx x Phi(x) = Phi(x) + x phi(x)
+
+
+class Softplus(Op):
+    @staticmethod
+    def forward(ctx, x, beta=1.0, threshold=20.0):
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
+        scaled = x * beta
+        # log(1 + e^z) = logaddexp(0, z), finite for any z; linear past the threshold (PyTorch)
+        return xp.where(scaled > threshold, x, xp.logaddexp(0, scaled) / beta)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        scaled = x * ctx.beta
+        return aot.where(scaled > ctx.threshold, grad, grad * aot.sigmoid(scaled))
+
+
+class Softmax(Op):
+    @staticmethod
+    def forward(ctx, x, dim):
+        shifted = x - x.max(axis=dim, keepdims=True)  # invariant to a constant: no overflow
+        y = xp.exp(shifted)
+        y /= y.sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        # Jacobian diag(y) - y y^T applied to grad
+        return y * (grad - (grad * y).sum(axis=ctx.dim, keepdims=True))
+
+
+class LogSoftmax(Op):
+    @staticmethod
+    def forward(ctx, x, dim):
+        shifted = x - x.max(axis=dim, keepdims=True)
+        y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        return grad - aot.exp(y) * grad.sum(axis=ctx.dim, keepdims=True)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """Elementwise logistic function ``1 / (1 + e^-x)``, in (0, 1)."""
+    return Sigmoid.apply(input)
+
+
+def relu(input: Tensor) -> Tensor:
+    """Elementwise ``max(x, 0)``."""
+    return ReLU.apply(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """``x`` for positive x, ``negative_slope * x`` otherwise."""
+    return LeakyReLU.apply(input, negative_slope=negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """``x`` for positive x, ``alpha (e^x - 1)`` otherwise."""
+    return ELU.apply(input, alpha=alpha)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """``x Phi(x)`` with Phi the standard normal CDF; ``approximate='tanh'`` for the tanh form."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELU.apply(input, approximate=approximate)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + e^(beta x)) / beta``, linear where ``beta x > threshold``; derivative sigmoid."""
+    return Softplus.apply(input, beta=beta, threshold=threshold)
+
+
+def _check_dim(input: Tensor, dim, name: str) -> int:
+    if dim is None:
+        raise TypeError(f"{name}() needs dim=: the dimension along which the values sum to 1")
+    ndim = max(input.ndim, 1)
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{name}: dim {dim} is out of range for a tensor of shape "
+                         f"{tuple(input.shape)}")
+    return dim
+
+
+def softmax(input: Tensor, dim: int | None = None) -> Tensor:
+    """``e^x / sum(e^x)`` along ``dim``; numerically stable (softmax(x + 1000) is finite)."""
+    return Softmax.apply(input, dim=_check_dim(input, dim, "softmax"))
+
+
+def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
+    """``x - logsumexp(x)`` along ``dim``, computed stably."""
+    return LogSoftmax.apply(input, dim=_check_dim(input, dim, "log_softmax"))

@@ -1,0 +1,94 @@
+"""Functions that backward formulas use, each working on a raw array or on a Tensor.
+
+A fast backward hands operations raw arrays, and these run NumPy directly. Under
+``create_graph=True`` the engine hands them Tensors, and these record differentiable operations,
+so that the gradient itself has a graph: one formula, first and higher order alike.
+Arithmetic operators (``+ - * / ** @``, comparisons) already work on both and need no helper.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import xp
+from ..tensor import Tensor
+
+
+def exp(a: Any) -> Any:
+    return a.exp() if isinstance(a, Tensor) else xp.exp(a)
+
+
+def log(a: Any) -> Any:
+    return a.log() if isinstance(a, Tensor) else xp.log(a)
+
+
+def sin(a: Any) -> Any:
+    return a.sin() if isinstance(a, Tensor) else xp.sin(a)
+
+
+def cos(a: Any) -> Any:
+    return a.cos() if isinstance(a, Tensor) else xp.cos(a)
+
+
+def tanh(a: Any) -> Any:
+    return a.tanh() if isinstance(a, Tensor) else xp.tanh(a)
+
+
+def sigmoid(a: Any) -> Any:
+    if isinstance(a, Tensor):
+        return a.sigmoid()
+    from .activation import stable_sigmoid
+    return stable_sigmoid(a)
+
+
+def erf(a: Any) -> Any:
+    if isinstance(a, Tensor):
+        return a.erf()
+    from .elementwise import _erf
+    return _erf(a)
+
+
+def sign(a: Any) -> Any:
+    return a.sign() if isinstance(a, Tensor) else xp.sign(a)
+
+
+def where(condition: Any, a: Any, b: Any) -> Any:
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        from .elementwise import where as tensor_where
+        return tensor_where(condition, a, b)
+    return xp.where(condition, a, b)
+
+
+def broadcast_to(a: Any, shape: tuple) -> Any:
+    return a.expand(shape) if isinstance(a, Tensor) else xp.broadcast_to(a, shape)
+
+
+def permute(a: Any, axes: tuple) -> Any:
+    return a.permute(axes) if isinstance(a, Tensor) else a.transpose(axes)
+
+
+def swap_last_two(a: Any) -> Any:
+    return a.transpose(-1, -2) if isinstance(a, Tensor) else a.swapaxes(-1, -2)
+
+
+def unsqueeze(a: Any, axis: int) -> Any:
+    return a.unsqueeze(axis) if isinstance(a, Tensor) else xp.expand_dims(a, axis)
+
+
+def squeeze(a: Any, axis: int) -> Any:
+    return a.squeeze(axis) if isinstance(a, Tensor) else xp.squeeze(a, axis)
+
+
+def index_into_zeros(grad: Any, key: Any, shape: tuple) -> Any:
+    """Zeros of ``shape`` with ``grad`` added at ``[key]`` (repeated indices add up)."""
+    from .indexing import IndexIntoZeros
+    if isinstance(grad, Tensor):
+        return IndexIntoZeros.apply(grad, key=key, shape=shape)
+    return IndexIntoZeros.forward(None, grad, key=key, shape=shape)
+
+
+def scatter_into_zeros(grad: Any, dim: int, index: Any, shape: tuple) -> Any:
+    """Zeros of ``shape`` with ``grad`` added along ``dim`` at ``index`` (gather's adjoint)."""
+    from .indexing import ScatterIntoZeros
+    if isinstance(grad, Tensor):
+        return ScatterIntoZeros.apply(grad, dim=dim, index=index, shape=shape)
+    return ScatterIntoZeros.forward(None, grad, dim=dim, index=index, shape=shape)

@@ -1,0 +1,222 @@
+"""Indexing and joining: ``x[key]`` (slices, steps, integer arrays, boolean masks), gather,
+cat, stack, split and chunk.
+
+Reading ``x[key]`` has as backward the adjoint: zeros with the gradient written back at
+``[key]``, where repeated indices add up. That adjoint is itself an operation (its own backward
+is indexing again), so gradients of gradients flow through indexing too.
+"""
+from __future__ import annotations
+
+import math
+
+from ..autograd.function import Op
+from ..backend import xp
+from ..tensor import Tensor
+from . import array_or_tensor as aot
+
+
+def normalize_key(key):
+    """An index with every Tensor or list in it turned into an array."""
+    if isinstance(key, tuple):
+        return tuple(normalize_key(k) for k in key)
+    if isinstance(key, Tensor):
+        return key.data
+    if isinstance(key, list):
+        return xp.asarray(key)
+    return key
+
+
+def is_basic(key) -> bool:
+    """True for keys made of ints, slices, None and Ellipsis: they select a view."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(isinstance(k, (int, slice)) or k is None or k is Ellipsis for k in parts)
+
+
+class GetItem(Op):
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.key, ctx.input_shape = key, x.shape
+        return x[key]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return aot.index_into_zeros(grad, ctx.key, ctx.input_shape)
+
+
+class IndexIntoZeros(Op):
+    @staticmethod
+    def forward(ctx, grad, key, shape):
+        if ctx is not None:
+            ctx.key = key
+        out = xp.zeros(shape, dtype=grad.dtype)
+        if is_basic(key):
+            out[key] = grad
+        else:
+            xp.add.at(out, key, grad)  # a repeated index receives the sum of its gradients
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.key]
+
+
+def _along_axis_key(index, dim: int) -> tuple:
+    """The advanced-index tuple that picks ``index`` along ``dim`` and everything elsewhere."""
+    key = []
+    for axis, size in enumerate(index.shape):
+        if axis == dim:
+            key.append(index)
+        else:
+            shape = [1] * index.ndim
+            shape[axis] = size
+            key.append(xp.arange(size).reshape(shape))
+    return tuple(key)
+
+
+class Gather(Op):
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.dim, ctx.index, ctx.input_shape = dim, index, x.shape
+        return x[_along_axis_key(index, dim)]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return aot.scatter_into_zeros(grad, ctx.dim, ctx.index, ctx.input_shape)
+
+
+class ScatterIntoZeros(Op):
+    @staticmethod
+    def forward(ctx, grad, dim, index, shape):
+        if ctx is not None:
+            ctx.dim, ctx.index = dim, index
+        out = xp.zeros(shape, dtype=grad.dtype)
+        xp.add.at(out, _along_axis_key(index, dim), grad)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[_along_axis_key(ctx.index, ctx.dim)]
+
+
+class Cat(Op):
+    @staticmethod
+    def forward(ctx, *arrays, dim):
+        ctx.dim = dim
+        ctx.bounds = [0]
+        for array in arrays:
+            ctx.bounds.append(ctx.bounds[-1] + array.shape[dim])
+        return xp.concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        before = (slice(None),) * ctx.dim
+        return tuple(grad[before + (slice(start, stop),)]
+                     for start, stop in zip(ctx.bounds, ctx.bounds[1:]))
+
+
+class Stack(Op):
+    @staticmethod
+    def forward(ctx, *arrays, dim):
+        ctx.dim, ctx.count = dim, len(arrays)
+        return xp.stack(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        before = (slice(None),) * ctx.dim
+        return tuple(grad[before + (i,)] for i in range(ctx.count))
+
+
+def getitem(input: Tensor, key) -> Tensor:
+    """``input[key]`` with NumPy's indexing rules (a bool mask, an int64 array, slices...)."""
+    key = normalize_key(key)
+    try:
+        result = GetItem.apply(input, key=key)
+    except IndexError as error:
+        raise IndexError(f"index {key!r} is invalid for a tensor of shape "
+                         f"{tuple(input.shape)}: {error}") from None
+    if is_basic(key):  # a view: in-place changes to it are changes to input
+        result._version_counter = input._version_counter
+    return result
+
+
+def _check_dim(dim: int, ndim: int, name: str) -> int:
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{name}: dim {dim} is out of range for {ndim} dimensions")
+    return dim % ndim
+
+
+def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """Picks ``input`` values along ``dim`` at ``index`` (an int64 tensor of input's rank).
+
+    ``out[i][j] = input[i][index[i][j]]`` for dim=1.
+    """
+    index = normalize_key(index)
+    if index.ndim != input.ndim:
+        raise RuntimeError(f"gather: index has {index.ndim} dimensions but input has "
+                           f"{input.ndim}; they must have the same number")
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"gather: index must be an integer tensor, got {index.dtype}")
+    dim = _check_dim(dim, input.ndim, "gather")
+    return Gather.apply(input, dim=dim, index=index)
+
+
+def _check_same_rank(tensors, name: str) -> None:
+    if not tensors:
+        raise ValueError(f"{name} needs a non-empty sequence of tensors")
+    for i, tensor in enumerate(tensors):
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"{name}: element {i} is a {type(tensor).__name__}, expected Tensor")
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Joins tensors along an existing dimension; other dimensions must match."""
+    tensors = list(tensors)
+    _check_same_rank(tensors, "cat")
+    dim = _check_dim(dim, tensors[0].ndim, "cat")
+    for tensor in tensors[1:]:
+        if tensor.ndim != tensors[0].ndim or any(
+                a != b for i, (a, b) in enumerate(zip(tensor.shape, tensors[0].shape)) if i != dim):
+            raise RuntimeError(f"cat: shapes {[tuple(t.shape) for t in tensors]} differ outside "
+                               f"dimension {dim}")
+    return Cat.apply(*tensors, dim=dim)
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Joins same-shape tensors along a new dimension ``dim``."""
+    tensors = list(tensors)
+    _check_same_rank(tensors, "stack")
+    dim = _check_dim(dim, tensors[0].ndim + 1, "stack")
+    if any(t.shape != tensors[0].shape for t in tensors):
+        raise RuntimeError(f"stack: every tensor must have the same shape, got "
+                           f"{[tuple(t.shape) for t in tensors]}")
+    return Stack.apply(*tensors, dim=dim)
+
+
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Splits into pieces of ``split_size`` (the last may be smaller) or of the given sizes."""
+    dim = _check_dim(dim, tensor.ndim, "split")
+    length = tensor.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        if split_size_or_sections <= 0:
+            raise ValueError("split: split_size must be a positive int")
+        sizes = [min(split_size_or_sections, length - start)
+                 for start in range(0, length, split_size_or_sections)]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != length:
+            raise RuntimeError(f"split: sizes {sizes} add up to {sum(sizes)}, but dimension "
+                               f"{dim} has size {length}")
+    before = (slice(None),) * dim
+    pieces, start = [], 0
+    for size in sizes:
+        pieces.append(getitem(tensor, before + (slice(start, start + size),)))
+        start += size
+    return tuple(pieces)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """Splits into ``chunks`` pieces of equal size (the last may be smaller), as PyTorch does."""
+    if chunks <= 0:
+        raise ValueError("chunk: chunks must be a positive int")
+    length = input.shape[_check_dim(dim, input.ndim, "chunk")]
+    return split(input, max(math.ceil(length / chunks), 1), dim)

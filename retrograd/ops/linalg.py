@@ -1,0 +1,94 @@
+"""Matrix products: ``matmul`` (``@``, batched and broadcast like NumPy) and ``linear``."""
+from __future__ import annotations
+
+from ..autograd.function import Op
+from ..backend import xp
+from ..tensor import Tensor
+from . import array_or_tensor as aot
+
+
+class MatMul(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:  # dot product
+            return (grad * b if need_a else None), (grad * a if need_b else None)
+        # a vector operand acts as a one-row (or one-column) matrix
+        grad_matrix = aot.unsqueeze(grad, -2) if a.ndim == 1 else grad
+        grad_matrix = aot.unsqueeze(grad_matrix, -1) if b.ndim == 1 else grad_matrix
+        a_matrix = aot.unsqueeze(a, 0) if a.ndim == 1 else a
+        b_matrix = aot.unsqueeze(b, -1) if b.ndim == 1 else b
+        grad_a = grad_b = None
+        if need_a:  # dL/dA = dL/dC B^T
+            grad_a = grad_matrix @ aot.swap_last_two(b_matrix)
+            grad_a = aot.squeeze(grad_a, -2) if a.ndim == 1 else grad_a
+        if need_b:  # dL/dB = A^T dL/dC
+            grad_b = aot.swap_last_two(a_matrix) @ grad_matrix
+            grad_b = aot.squeeze(grad_b, -1) if b.ndim == 1 else grad_b
+        return grad_a, grad_b
+
+
+class Linear(Op):
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight)
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_weight, need_bias = ctx.needs_input_grad
+        grad_x = grad @ weight if need_x else None
+        grad_weight = grad_bias = None
+        if need_weight:  # dW = dY^T X, summed over every leading (batch) dimension
+            grad_weight = aot.swap_last_two(grad.reshape(-1, grad.shape[-1])) @ \
+                x.reshape(-1, x.shape[-1])
+        if need_bias:
+            grad_bias = grad.reshape(-1, grad.shape[-1]).sum(axis=0)
+        return grad_x, grad_weight, grad_bias
+
+
+def _check_floating(a: Tensor, b: Tensor, name: str) -> None:
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"{name}: both arguments need at least 1 dimension, got shapes "
+                           f"{tuple(a.shape)} and {tuple(b.shape)}")
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """Matrix product with NumPy's rules: vectors, matrices, and batches broadcast over leading
+    dimensions. Shapes (..., n, k) @ (..., k, m) -> (..., n, m).
+    """
+    _check_floating(input, other, "matmul")
+    k_left = input.shape[-1]
+    k_right = other.shape[-2] if other.ndim > 1 else other.shape[0]
+    if k_left != k_right:
+        raise RuntimeError(f"matmul: shapes {tuple(input.shape)} and {tuple(other.shape)} cannot "
+                           f"be multiplied ({k_left} != {k_right})")
+    try:
+        return MatMul.apply(input, other)
+    except ValueError as error:
+        raise RuntimeError(f"matmul: shapes {tuple(input.shape)} and {tuple(other.shape)} "
+                           f"cannot be multiplied: {error}") from None
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias``: input (..., in_features), weight (out_features,
+    in_features), bias (out_features,) -> (..., out_features).
+    """
+    if input.shape[-1:] != weight.shape[-1:] or weight.ndim != 2:
+        raise RuntimeError(f"linear: input of shape {tuple(input.shape)} does not match weight "
+                           f"of shape {tuple(weight.shape)} (expected input (..., "
+                           f"{weight.shape[-1] if weight.ndim else '?'}))")
+    if bias is not None and bias.shape != weight.shape[:1]:
+        raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match "
+                           f"{weight.shape[0]} output features")
+    return Linear.apply(input, weight, bias)

@@ -1,0 +1,715 @@
+"""``Tensor``: an n-dimensional array that records the operations applied to it.
+
+A tensor with ``requires_grad=True`` is a leaf of the computational graph. Every operation on it
+returns a tensor whose ``grad_fn`` is the graph node that produced it (define-by-run: the graph
+is built while the forward runs, and may differ at every step). ``loss.backward()`` walks that
+graph in reverse and accumulates the gradient of ``loss`` into each leaf's ``.grad``.
+
+``.data`` is the underlying NumPy array (unlike PyTorch, where ``.data`` is a detached Tensor).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from . import dtype as dtypes
+from .backend import ndarray, xp
+
+
+def as_array(data: Any, dtype=None) -> ndarray:
+    """Converts tensor-like data to an array with PyTorch's default dtypes.
+
+    Python floats become float32, ints int64 and bools bool; a NumPy array keeps its dtype
+    unless ``dtype`` is given.
+    """
+    np_dtype = None if dtype is None else dtypes.to_numpy_dtype(dtype)
+    if isinstance(data, Tensor):
+        array = data.data
+    elif isinstance(data, (ndarray, xp.generic)):
+        array = xp.asarray(data)
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
+            data = [d.data if isinstance(d, Tensor) else d for d in data]
+        try:
+            array = xp.asarray(data)
+        except (ValueError, TypeError) as error:
+            raise TypeError(f"cannot make a tensor from {type(data).__name__}: {error}") from None
+        if np_dtype is None and array.dtype == xp.float64:
+            np_dtype = dtypes.default_float.np_dtype  # Python floats are float32 by default
+    if np_dtype is not None and array.dtype != np_dtype:
+        array = array.astype(np_dtype)
+    if array.dtype not in dtypes._BY_NUMPY:
+        raise TypeError(f"cannot make a tensor of dtype {array.dtype}: expected numbers or "
+                        f"bools (float32, float64, int64, bool, ...)")
+    return array
+
+
+class Tensor:
+    """An n-d array with reverse-mode automatic differentiation.
+
+    >>> x = rg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad                   # dy/dx = 2x
+    tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("data", "grad", "grad_fn", "requires_grad", "_version_counter", "_hooks",
+                 "__weakref__")
+    __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators (array * tensor)
+
+    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+        if type(data) is not ndarray:
+            data = as_array(data)
+        self.data = data
+        self.grad: Tensor | None = None
+        self.grad_fn = None
+        self.requires_grad = False
+        self._version_counter = [0]  # shared by views; bumped by in-place changes
+        self._hooks: list | None = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # -- description ------------------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple:
+        """The size of each dimension, a tuple (PyTorch returns a torch.Size)."""
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> dtypes.DType:
+        return dtypes.from_numpy_dtype(self.data.dtype)
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded operation (inputs, parameters)."""
+        return self.grad_fn is None
+
+    @property
+    def _version(self) -> int:
+        return self._version_counter[0]
+
+    @property
+    def T(self) -> "Tensor":
+        """The dimensions reversed (the transpose, for a matrix)."""
+        return shape_ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> "Tensor":
+        """The last two dimensions swapped (a batch of transposed matrices)."""
+        return shape_ops.transpose(self, -2, -1)
+
+    def size(self, dim: int | None = None):
+        """The shape, or the size of dimension ``dim``."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return self.data.size
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __repr__(self) -> str:
+        prefix = "tensor("
+        body = xp.array2string(self.data, separator=", ", prefix=prefix, precision=4)
+        extras = []
+        if self.data.dtype not in (dtypes.float32.np_dtype, dtypes.int64.np_dtype,
+                                   dtypes.bool_.np_dtype) or self.data.size == 0:
+            extras.append(f"dtype={self.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return prefix + body + "".join(", " + e for e in extras) + ")"
+
+    # -- conversion -------------------------------------------------------------------------
+
+    def numpy(self) -> ndarray:
+        """The underlying array (shared, not copied); raises if the tensor requires grad."""
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on a Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self.data
+
+    def __array__(self, dtype=None, copy=None) -> ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted "
+                               f"to a Python number; item() needs exactly one element")
+        return self.data.item()
+
+    def tolist(self) -> list | float | int | bool:
+        """The values as (nested) Python lists."""
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only one-element integer tensors can be used as an index")
+        return int(self.data.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is "
+                               f"ambiguous; use .any() or .all()")
+        return bool(self.data.item())
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def to(self, dtype=None, *args, **kwargs) -> "Tensor":
+        """A tensor of another dtype (``x.to(rg.float64)``); devices other than 'cpu' do not
+        exist yet."""
+        dtype = kwargs.pop("dtype", dtype)
+        if isinstance(dtype, str) and dtype == "cpu" or dtype is None:
+            return self
+        return elementwise.cast(self, dtypes.to_numpy_dtype(dtype))
+
+    def type(self, dtype=None):
+        """The type name (no argument) or a converted tensor, as ``to(dtype)``."""
+        if dtype is None:
+            return f"retrograd.{self.dtype.name}"
+        return self.to(dtype)
+
+    def float(self) -> "Tensor":
+        return self.to(dtypes.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(dtypes.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(dtypes.float16)
+
+    def long(self) -> "Tensor":
+        return self.to(dtypes.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(dtypes.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(dtypes.bool_)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        return self.to(other.dtype)
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    def contiguous(self) -> "Tensor":
+        return self
+
+    # -- autograd ---------------------------------------------------------------------------
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Marks this leaf as needing a gradient (in place) and returns it."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError(f"only tensors of floating point dtype can require gradients, "
+                               f"this one is {self.dtype}; convert it with .float() first")
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("requires_grad can only be turned off on leaf tensors; use "
+                               ".detach() for a non-leaf")
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self) -> "Tensor":
+        """The same data (shared), cut from the graph: no gradient flows through it."""
+        out = Tensor(self.data)
+        out._version_counter = self._version_counter
+        return out
+
+    def detach_(self) -> "Tensor":
+        """Cuts this tensor from the graph in place, making it a leaf."""
+        self.grad_fn, self.requires_grad = None, False
+        return self
+
+    def clone(self) -> "Tensor":
+        """A copy of the data that stays in the graph (its gradient is the identity)."""
+        return elementwise.Clone.apply(self) if self.requires_grad and state.grad_enabled else \
+            Tensor(self.data.copy())
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Backpropagates from this tensor: adds d self / d leaf into every leaf's ``.grad``.
+
+        ``gradient`` (same shape as self) is required unless self has one element.
+        ``retain_graph=True`` keeps the graph for another backward; ``create_graph=True`` also
+        records the backward itself, for higher-order gradients.
+        """
+        engine.backward(self, gradient, retain_graph, create_graph)
+
+    def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]):
+        """Calls ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require grad")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            self.grad_fn.register_hook(hook)
+            hooks = self.grad_fn._hooks
+        hooks.append(hook) if hook not in hooks else None
+        return _HookHandle(hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Makes backward fill ``.grad`` of this non-leaf tensor too."""
+        if self.grad_fn is None:
+            return
+        import weakref
+        reference = weakref.ref(self)
+
+        def store(grad: "Tensor") -> None:
+            tensor = reference()
+            if tensor is not None:
+                tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+
+        self.register_hook(store)
+
+    # -- arithmetic -------------------------------------------------------------------------
+
+    def __add__(self, other) -> "Tensor":
+        return arithmetic.Add.apply(self, other)
+
+    def __radd__(self, other) -> "Tensor":
+        return arithmetic.Add.apply(other, self)
+
+    def __sub__(self, other) -> "Tensor":
+        return arithmetic.Sub.apply(self, other)
+
+    def __rsub__(self, other) -> "Tensor":
+        return arithmetic.Sub.apply(other, self)
+
+    def __mul__(self, other) -> "Tensor":
+        return arithmetic.Mul.apply(self, other)
+
+    def __rmul__(self, other) -> "Tensor":
+        return arithmetic.Mul.apply(other, self)
+
+    def __truediv__(self, other) -> "Tensor":
+        return arithmetic.Div.apply(self, other)
+
+    def __rtruediv__(self, other) -> "Tensor":
+        return arithmetic.Div.apply(other, self)
+
+    def __pow__(self, exponent) -> "Tensor":
+        return arithmetic.Pow.apply(self, exponent)
+
+    def __rpow__(self, base) -> "Tensor":
+        return arithmetic.Pow.apply(base, self)
+
+    def __matmul__(self, other) -> "Tensor":
+        return linalg.matmul(self, _as_tensor_operand(other))
+
+    def __rmatmul__(self, other) -> "Tensor":
+        return linalg.matmul(_as_tensor_operand(other), self)
+
+    def __neg__(self) -> "Tensor":
+        return arithmetic.Neg.apply(self)
+
+    def __pos__(self) -> "Tensor":
+        return self
+
+    def __abs__(self) -> "Tensor":
+        return arithmetic.Abs.apply(self)
+
+    def add(self, other, alpha: float = 1) -> "Tensor":
+        return arithmetic.add(self, other, alpha)
+
+    def sub(self, other, alpha: float = 1) -> "Tensor":
+        return arithmetic.sub(self, other, alpha)
+
+    def mul(self, other) -> "Tensor":
+        return arithmetic.Mul.apply(self, other)
+
+    def div(self, other) -> "Tensor":
+        return arithmetic.Div.apply(self, other)
+
+    def pow(self, exponent) -> "Tensor":
+        return arithmetic.Pow.apply(self, exponent)
+
+    def neg(self) -> "Tensor":
+        return arithmetic.Neg.apply(self)
+
+    def abs(self) -> "Tensor":
+        return arithmetic.Abs.apply(self)
+
+    def matmul(self, other: "Tensor") -> "Tensor":
+        return linalg.matmul(self, other)
+
+    def mm(self, other: "Tensor") -> "Tensor":
+        return linalg.matmul(self, other)
+
+    # -- comparisons and logic (no gradient) --------------------------------------------------
+
+    def __eq__(self, other) -> "Tensor":  # type: ignore[override]
+        return Tensor(self.data == _raw(other))
+
+    def __ne__(self, other) -> "Tensor":  # type: ignore[override]
+        return Tensor(self.data != _raw(other))
+
+    def __lt__(self, other) -> "Tensor":
+        return Tensor(self.data < _raw(other))
+
+    def __le__(self, other) -> "Tensor":
+        return Tensor(self.data <= _raw(other))
+
+    def __gt__(self, other) -> "Tensor":
+        return Tensor(self.data > _raw(other))
+
+    def __ge__(self, other) -> "Tensor":
+        return Tensor(self.data >= _raw(other))
+
+    def __and__(self, other) -> "Tensor":
+        return Tensor(self.data & _raw(other))
+
+    def __or__(self, other) -> "Tensor":
+        return Tensor(self.data | _raw(other))
+
+    def __xor__(self, other) -> "Tensor":
+        return Tensor(self.data ^ _raw(other))
+
+    def __invert__(self) -> "Tensor":
+        return Tensor(~self.data)
+
+    def eq(self, other) -> "Tensor":
+        return self == other
+
+    def ne(self, other) -> "Tensor":
+        return self != other
+
+    def lt(self, other) -> "Tensor":
+        return self < other
+
+    def le(self, other) -> "Tensor":
+        return self <= other
+
+    def gt(self, other) -> "Tensor":
+        return self > other
+
+    def ge(self, other) -> "Tensor":
+        return self >= other
+
+    def equal(self, other: "Tensor") -> bool:
+        """True when both have the same shape and elements."""
+        return self.shape == other.shape and bool((self.data == other.data).all())
+
+    def allclose(self, other: "Tensor", rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+        return bool(xp.allclose(self.data, _raw(other), rtol=rtol, atol=atol))
+
+    def all(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return Tensor(self.data.all(axis=dim, keepdims=keepdim))
+
+    def any(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return Tensor(self.data.any(axis=dim, keepdims=keepdim))
+
+    def isnan(self) -> "Tensor":
+        return Tensor(xp.isnan(self.data))
+
+    def isfinite(self) -> "Tensor":
+        return Tensor(xp.isfinite(self.data))
+
+    # -- elementwise functions --------------------------------------------------------------
+
+    def exp(self) -> "Tensor":
+        return elementwise.Exp.apply(self)
+
+    def log(self) -> "Tensor":
+        return elementwise.Log.apply(self)
+
+    def log1p(self) -> "Tensor":
+        return elementwise.Log1p.apply(self)
+
+    def sqrt(self) -> "Tensor":
+        return elementwise.Sqrt.apply(self)
+
+    def sin(self) -> "Tensor":
+        return elementwise.Sin.apply(self)
+
+    def cos(self) -> "Tensor":
+        return elementwise.Cos.apply(self)
+
+    def tanh(self) -> "Tensor":
+        return elementwise.Tanh.apply(self)
+
+    def erf(self) -> "Tensor":
+        return elementwise.Erf.apply(self)
+
+    def sign(self) -> "Tensor":
+        return elementwise.Sign.apply(self)
+
+    def sigmoid(self) -> "Tensor":
+        return activation.Sigmoid.apply(self)
+
+    def relu(self) -> "Tensor":
+        return activation.ReLU.apply(self)
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> "Tensor":
+        return elementwise.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other: "Tensor") -> "Tensor":
+        return elementwise.Maximum.apply(self, other)
+
+    def minimum(self, other: "Tensor") -> "Tensor":
+        return elementwise.Minimum.apply(self, other)
+
+    def masked_fill(self, mask: "Tensor", value: float) -> "Tensor":
+        """``value`` where ``mask`` is true, else this tensor's elements."""
+        return elementwise.where(mask, value, self)
+
+    def softmax(self, dim: int) -> "Tensor":
+        return activation.softmax(self, dim)
+
+    def log_softmax(self, dim: int) -> "Tensor":
+        return activation.log_softmax(self, dim)
+
+    # -- reductions ----------------------------------------------------------------------------
+
+    def sum(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> "Tensor":
+        """Sum over ``dim`` (all by default); ``axis``/``keepdims`` are NumPy-style aliases."""
+        return reduction.sum(self, _alias(dim, axis), _alias(keepdim, keepdims))
+
+    def mean(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> "Tensor":
+        return reduction.mean(self, _alias(dim, axis), _alias(keepdim, keepdims))
+
+    def prod(self, dim=None, keepdim: bool = False) -> "Tensor":
+        return reduction.prod(self, dim, keepdim)
+
+    def max(self, dim=None, keepdim: bool = False):
+        return reduction.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim: bool = False):
+        return reduction.min(self, dim, keepdim)
+
+    def amax(self, dim=None, keepdim: bool = False) -> "Tensor":
+        return reduction.amax(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim: bool = False) -> "Tensor":
+        return reduction.amin(self, dim, keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+        return reduction.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+        return reduction.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def logsumexp(self, dim, keepdim: bool = False) -> "Tensor":
+        return reduction.logsumexp(self, dim, keepdim)
+
+    def norm(self, p=2, dim=None, keepdim: bool = False) -> "Tensor":
+        return reduction.norm(self, p, dim, keepdim)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return reduction.argmax(self, dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return reduction.argmin(self, dim, keepdim)
+
+    # -- shape ---------------------------------------------------------------------------------
+
+    def reshape(self, *shape) -> "Tensor":
+        return shape_ops.reshape(self, *shape)
+
+    def view(self, *shape) -> "Tensor":
+        return shape_ops.reshape(self, *shape)
+
+    def view_as(self, other: "Tensor") -> "Tensor":
+        return shape_ops.reshape(self, other.shape)
+
+    def reshape_as(self, other: "Tensor") -> "Tensor":
+        return shape_ops.reshape(self, other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        return shape_ops.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, dim=None) -> "Tensor":
+        return shape_ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        return shape_ops.unsqueeze(self, dim)
+
+    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+        return shape_ops.transpose(self, dim0, dim1)
+
+    swapaxes = transpose
+
+    def t(self) -> "Tensor":
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with at most 2 dimensions, got "
+                               f"{self.ndim}; use transpose(dim0, dim1)")
+        return self.T
+
+    def permute(self, *dims) -> "Tensor":
+        return shape_ops.permute(self, *dims)
+
+    def expand(self, *sizes) -> "Tensor":
+        return shape_ops.expand(self, *sizes)
+
+    def expand_as(self, other: "Tensor") -> "Tensor":
+        return shape_ops.expand(self, other.shape)
+
+    def repeat(self, *repeats) -> "Tensor":
+        return shape_ops.repeat(self, *repeats)
+
+    # -- indexing ------------------------------------------------------------------------------
+
+    def __getitem__(self, key) -> "Tensor":
+        return indexing.getitem(self, key)
+
+    def gather(self, dim: int, index: "Tensor") -> "Tensor":
+        return indexing.gather(self, dim, index)
+
+    def split(self, split_size_or_sections, dim: int = 0) -> tuple:
+        return indexing.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        return indexing.chunk(self, chunks, dim)
+
+    # -- in place --------------------------------------------------------------------------------
+
+    def _modify(self, out_of_place: Callable[[], "Tensor"], in_place: Callable[[], Any]):
+        # Changes this tensor's values and bumps its version, so that backward can tell when
+        # a value it saved has changed. Recorded (rebasing this tensor's history on the
+        # result) when it or the other operand is in a graph.
+        if state.grad_enabled and self.requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf tensor that requires grad is being used in an in-place operation; "
+                "wrap the update in `with rg.no_grad():` (as optimizers do)")
+        result = out_of_place() if state.grad_enabled else None
+        if result is not None and result.requires_grad:
+            self.data, self.grad_fn, self.requires_grad = result.data, result.grad_fn, True
+        else:
+            in_place()
+        self._version_counter[0] += 1
+        return self
+
+    def _modify_with(self, op, other) -> "Tensor":
+        other_raw = _raw(other)
+        return self._modify(lambda: op.apply(self, other),
+                            lambda: _ufunc_of[op](self.data, other_raw, out=self.data,
+                                                  casting="same_kind"))
+
+    def add_(self, other, alpha: float = 1) -> "Tensor":
+        return self._modify_with(arithmetic.Add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha: float = 1) -> "Tensor":
+        return self._modify_with(arithmetic.Sub, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other) -> "Tensor":
+        return self._modify_with(arithmetic.Mul, other)
+
+    def div_(self, other) -> "Tensor":
+        return self._modify_with(arithmetic.Div, other)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
+        return self._modify(lambda: elementwise.clamp(self, min, max),
+                            lambda: xp.clip(self.data, min, max, out=self.data))
+
+    def copy_(self, source) -> "Tensor":
+        """Copies ``source``'s values (broadcast, cast to this dtype) into this tensor."""
+        source_raw = _raw(source)
+        return self._modify(lambda: None, lambda: xp.copyto(self.data, source_raw,
+                                                          casting="unsafe"))
+
+    def fill_(self, value: float) -> "Tensor":
+        return self._modify(lambda: None, lambda: self.data.fill(value))
+
+    def zero_(self) -> "Tensor":
+        return self.fill_(0)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> "Tensor":
+        """Fills with samples of N(mean, std^2) from ``generator`` (the global one by default)."""
+        values = random.normal_array(self.shape, mean, std, self.data.dtype, generator)
+        return self.copy_(values)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> "Tensor":
+        """Fills with samples of U(a, b) from ``generator`` (the global one by default)."""
+        values = random.uniform_array(self.shape, a, b, self.data.dtype, generator)
+        return self.copy_(values)
+
+    def __setitem__(self, key, value) -> None:
+        key, value_raw = indexing.normalize_key(key), _raw(value)
+        if state.grad_enabled and (self.requires_grad or getattr(value, "requires_grad", False)):
+            raise RuntimeError(
+                "assigning into a tensor that is part of a graph is not supported; build the "
+                "result out of place (rg.where, rg.cat) or assign under rg.no_grad()")
+
+        def assign():
+            self.data[key] = value_raw
+        self._modify(lambda: None, assign)
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _raw(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _alias(torch_value, numpy_value):
+    return torch_value if numpy_value is None else numpy_value
+
+
+def _as_tensor_operand(value: Any) -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, ndarray):
+        return Tensor(value)
+    raise TypeError(f"expected a Tensor operand, got {type(value).__name__}")
+
+
+# The operations are defined in retrograd.ops and import Tensor, hence these imports last.
+from . import random  # noqa: E402
+from .autograd.grad_mode import state  # noqa: E402
+from .autograd import engine  # noqa: E402
+from .ops import activation, arithmetic, elementwise, indexing, linalg, reduction  # noqa: E402
+from .ops import shape as shape_ops  # noqa: E402
+
+_ufunc_of = {arithmetic.Add: xp.add, arithmetic.Sub: xp.subtract, arithmetic.Mul: xp.multiply,
+             arithmetic.Div: xp.divide}
+
