@@ -1,0 +1,36 @@
+"""Shared test set-up: hypothesis profiles by environment, and a guard against leaked grad mode.
+
+HYPOTHESIS_PROFILE=ci (the default under CI=true) runs fewer, derandomized examples;
+HYPOTHESIS_PROFILE=dev explores more.
+"""
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+import retrograd as rg
+from retrograd.autograd.grad_mode import state
+
+settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=100, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_grad_mode():
+    """Fails a test that leaves grad mode (or create_graph/anomaly mode) switched."""
+    yield
+    leaked = (state.grad_enabled, state.create_graph, state.anomaly_mode) != (True, False, False)
+    state.grad_enabled, state.create_graph, state.anomaly_mode = True, False, False
+    assert not leaked, "the test left grad mode changed"
+
+
+@pytest.fixture(autouse=True)
+def seeded():
+    """Every test starts from the same seeds, so failures reproduce."""
+    rg.manual_seed(0)
+    np.random.seed(0)
+    yield
