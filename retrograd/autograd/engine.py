@@ -1,13 +1,14 @@
 """The backward walk: reverse-mode automatic differentiation over the recorded graph.
 
-The walk is iterative (no recursion, so graphs of any depth work) and deterministic (lists, never
-iteration over sets). Each node's gradient box sums what arrives along every path, as the chain
-rule requires; the node's backward runs once that sum is complete, which reverse topological
-order guarantees. Operations return gradients of their output's shape; this engine, not each
+The walk is iterative (no recursion, so graphs of any depth work) and deterministic: nodes run
+in decreasing order of creation, a reverse topological order that needs no sorting pass. Each
+node's gradient box sums what arrives along every path, as the chain rule requires; the node's
+backward runs once that sum is complete. Operations return gradients of their output's shape; this engine, not each
 operation, sums them back to the shape of each input (the adjoint of broadcasting is a sum).
 """
 from __future__ import annotations
 
+import heapq
 from typing import Any, Sequence
 
 from ..backend import xp
@@ -16,29 +17,6 @@ from ..tensor import Tensor
 from .anomaly import check_backward
 from .function import Function
 from .grad_mode import state
-
-
-def _topological_order(roots: Sequence[Function]) -> list[Function]:
-    """Nodes reachable from ``roots``, every node after all of its inputs' nodes."""
-    order: list[Function] = []
-    visited: set[int] = set()
-    for root in roots:
-        if id(root) in visited:
-            continue
-        visited.add(id(root))
-        stack = [(root, iter(root.parents))]
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if parent is not None and isinstance(parent[0], Function) \
-                        and id(parent[0]) not in visited:
-                    visited.add(id(parent[0]))
-                    stack.append((parent[0], iter(parent[0].parents)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    return order
 
 
 def sum_to_shape(grad: Any, shape: tuple) -> Any:
@@ -87,14 +65,15 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain_
 
 def _walk(outputs, grad_outputs, retain_graph, inputs):
     create_graph = state.create_graph
-    pending: dict[int, Any] = {}        # id(node) -> gradient summed so far
+    pending: dict[Function, Any] = {}   # node -> the gradient of its output, summed so far
+    ready: list = []                    # heap of (-sequence number, node): newest node first
     owned_ids: set[int] = set()         # arrays already stored in some leaf's .grad
     captured: dict[int, Any] | None = None if inputs is None else {}
-    target_nodes: dict[int, Tensor] = {}
+    target_nodes: dict[Function, Tensor] = {}
+    needed = None
     if inputs is not None:
-        for tensor in inputs:
-            if tensor.grad_fn is not None:
-                target_nodes[id(tensor.grad_fn)] = tensor
+        target_nodes = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
+        needed = _nodes_leading_to([o.grad_fn for o in outputs if o.grad_fn is not None], inputs)
 
     def deliver_to_leaf(leaf: Tensor, grad: Any) -> None:
         if leaf._hooks:
@@ -112,34 +91,44 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
         else:
             leaf.grad.data = leaf.grad.data + grad
 
-    roots = []
+    def deliver_to_node(node: Function, grad: Any) -> None:
+        if node in pending:
+            # several paths meet here: their gradients add up (out of place: the same array
+            # may also be stored in a leaf's .grad)
+            pending[node] = pending[node] + grad
+        else:
+            pending[node] = grad
+            heapq.heappush(ready, (-node.sequence_number, node))
+
     for output, grad in zip(outputs, grad_outputs):
         if not create_graph:
             owned_ids.add(id(grad))  # the caller's gradient array must not become a .grad
         if output.grad_fn is None:
             deliver_to_leaf(output, grad)
         else:
-            pending[id(output.grad_fn)] = _add(pending.get(id(output.grad_fn)), grad)
-            roots.append(output.grad_fn)
+            deliver_to_node(output.grad_fn, grad)
 
-    order = _topological_order(roots)
-    needed = None if inputs is None else _nodes_leading_to(order, inputs)
-
-    for node in reversed(order):
-        grad = pending.pop(id(node), None)
-        if grad is None:
-            continue
+    # A node's gradient is complete once every node created after it has run: all the nodes
+    # that use its output were created later. So the newest pending node is always ready.
+    while ready:
+        node = heapq.heappop(ready)[1]
+        grad = pending.pop(node)
         if node._hooks:
             grad = _call_hooks(node._hooks, grad)
-        if id(node) in target_nodes:
-            captured[id(target_nodes[id(node)])] = grad
-        if needed is not None and id(node) not in needed:
+        if node in target_nodes:
+            captured[id(target_nodes[node])] = grad
+        if needed is not None and node not in needed:
             continue
-        input_grads = node.run_backward(grad)
+        if node._forward_on_arrays or create_graph:
+            input_grads = node.backward(node, grad)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+        else:
+            input_grads = node.run_backward(grad)
+        if not retain_graph:
+            node._saved = None  # free what the forward kept, as soon as it has been used
         if state.anomaly_mode:
             check_backward(node, input_grads)
-        if not retain_graph:
-            node._saved = None
         for parent, input_grad in zip(node.parents, input_grads):
             if parent is None or input_grad is None:
                 continue
@@ -151,7 +140,7 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
             elif input_grad.dtype != dtype:
                 input_grad = input_grad.astype(dtype)
             if isinstance(target, Function):
-                pending[id(target)] = _add(pending.get(id(target)), input_grad)
+                deliver_to_node(target, input_grad)
             else:
                 deliver_to_leaf(target, input_grad)
 
@@ -160,15 +149,29 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
     return [captured.get(id(tensor)) for tensor in inputs]
 
 
-def _nodes_leading_to(order: list[Function], inputs: Sequence[Tensor]) -> set[int]:
-    """Ids of the nodes whose backward can reach one of ``inputs`` (autograd.grad prunes the rest)."""
+def _nodes_leading_to(roots: list[Function], inputs: Sequence[Tensor]) -> set[Function]:
+    """The nodes whose backward can reach one of ``inputs``: autograd.grad runs only those."""
     input_ids = {id(t) for t in inputs} | {id(t.grad_fn) for t in inputs if t.grad_fn is not None}
-    needed: set[int] = set()
-    for node in order:  # inputs' nodes come first, so one pass decides
-        for parent in node.parents:
-            if parent is not None and (id(parent[0]) in input_ids or id(parent[0]) in needed):
-                needed.add(id(node))
-                break
+    needed: set[Function] = set()
+    visited: set[int] = set()
+    for root in roots:  # an iterative depth-first walk, deciding each node after its inputs
+        if id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack = [(root, iter(root.parents))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent is not None and isinstance(parent[0], Function) \
+                        and id(parent[0]) not in visited:
+                    visited.add(id(parent[0]))
+                    stack.append((parent[0], iter(parent[0].parents)))
+                    break
+            else:
+                stack.pop()
+                if any(parent is not None and (id(parent[0]) in input_ids or parent[0] in needed)
+                       for parent in node.parents):
+                    needed.add(node)
     return needed
 
 

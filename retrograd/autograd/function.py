@@ -26,12 +26,14 @@ backward formulas receive raw arrays too (the fast default) or Tensors when the 
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from ..tensor import Tensor
 from .grad_mode import state
 
 _OUTPUT = object()  # marks a saved array that is the node's own output
+_sequence_numbers = itertools.count()
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or to read saved tensors after they "
@@ -61,44 +63,44 @@ class Function:
         """Runs ``forward`` on ``args`` and records the node when a gradient will be needed."""
         ctx = cls.__new__(cls)
         requires_grad = False
-        if state.grad_enabled:
-            for arg in args:
-                if isinstance(arg, Tensor) and arg.requires_grad:
-                    requires_grad = True
-                    break
         if cls._forward_on_arrays:
-            out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args],
-                              **options)
-            result = Tensor(out)
+            raw_args = []
+            for arg in args:
+                if isinstance(arg, Tensor):
+                    raw_args.append(arg.data)
+                    if arg.requires_grad:
+                        requires_grad = True
+                else:
+                    raw_args.append(arg)
+            out = cls.forward(ctx, *raw_args, **options)
         else:
-            previous, state.grad_enabled = state.grad_enabled, False
-            try:
-                result = cls.forward(ctx, *args, **options)
-            finally:
-                state.grad_enabled = previous
-            if not isinstance(result, Tensor):
-                raise TypeError(f"{cls.__name__}.forward must return a Tensor, "
-                                f"got {type(result).__name__}")
-            out = result.data
-            result = Tensor(out)
-        if cls._view_of_input and isinstance(args[0], Tensor):
+            requires_grad = any(isinstance(a, Tensor) and a.requires_grad for a in args)
+            out = _forward_on_tensors(cls, ctx, args, options)
+        result = Tensor(out)
+        if cls._view_of_input:
             result._version_counter = args[0]._version_counter
-        if requires_grad:
-            ctx.parents = tuple(
-                ((a.grad_fn if a.grad_fn is not None else a), a.data.shape, a.data.dtype)
-                if isinstance(a, Tensor) and a.requires_grad else None
-                for a in args)
-            if ctx._saved:
-                ctx._resolve_saved(args, out, result)
-            result.grad_fn = ctx
-            result.requires_grad = True
-            if state.anomaly_mode:
-                from .anomaly import record_creation
-                record_creation(ctx, result)
+        if requires_grad and state.grad_enabled:
+            ctx._record(args, out, result)
         if state.anomaly_mode:
-            from .anomaly import check_forward
+            from .anomaly import check_forward, record_creation
             check_forward(cls, args, out)
+            record_creation(ctx, result)
         return result
+
+    def _record(self, args: tuple, out: Any, result: Tensor) -> None:
+        # the edges to the inputs' nodes (a leaf tensor stands for itself), with the shape and
+        # dtype each input's gradient must have
+        self.parents = parents = [
+            (arg.grad_fn or arg, arg.data.shape, arg.data.dtype)
+            if isinstance(arg, Tensor) and arg.requires_grad else None for arg in args]
+        self.needs_input_grad = tuple([parent is not None for parent in parents])
+        # inputs are always created before the operations that use them, so processing nodes
+        # by decreasing sequence number is a valid order for the backward walk
+        self.sequence_number = next(_sequence_numbers)
+        if self._saved:
+            self._resolve_saved(args, out, result)
+        result.grad_fn = self
+        result.requires_grad = True
 
     def save_for_backward(self, *values: Any) -> None:
         """Keeps inputs, the output, or other arrays/tensors for ``backward``."""
@@ -106,7 +108,8 @@ class Function:
 
     def _resolve_saved(self, args: tuple, out: Any, result: Tensor) -> None:
         # Remember which saved values are the inputs or the output, so that under
-        # create_graph=True backward gets the graph's own tensors and gradients flow through them.
+        # create_graph=True backward gets the graph's own tensors and gradients flow through
+        # them, and the versions of those tensors, to detect in-place changes before backward.
         raws, sources, versions = [], [], []
         for value in self._saved:
             raw = value.data if isinstance(value, Tensor) else value
@@ -122,9 +125,9 @@ class Function:
                     break
             else:
                 sources.append(None)
-        self._saved = tuple(raws)
-        self._saved_sources = tuple(sources)
-        self._saved_versions = tuple(versions)
+        self._saved = raws
+        self._saved_sources = sources
+        self._saved_versions = versions
 
     # -- reading back -----------------------------------------------------------------------
 
@@ -147,7 +150,7 @@ class Function:
         if not state.create_graph:
             return saved if self._forward_on_arrays else tuple(Tensor(raw) for raw in saved)
         tensors = []
-        for raw, source in zip(saved, self._saved_sources or (None,) * len(saved)):
+        for raw, source in zip(saved, self._saved_sources):
             if source is _OUTPUT:
                 tensor = Tensor(raw)
                 tensor.grad_fn, tensor.requires_grad = self, True
@@ -157,11 +160,6 @@ class Function:
                 tensor = source
             tensors.append(tensor)
         return tuple(tensors)
-
-    @property
-    def needs_input_grad(self) -> tuple:
-        """One bool per input of forward: does backward need to compute that gradient?"""
-        return tuple(parent is not None for parent in self.parents)
 
     @property
     def next_functions(self) -> tuple:
@@ -200,6 +198,19 @@ class Function:
     @staticmethod
     def backward(ctx: "Function", *grad_outputs: Any) -> Any:
         raise NotImplementedError("subclasses of Function define backward(ctx, *grad_outputs)")
+
+
+def _forward_on_tensors(cls, ctx: Function, args: tuple, options: dict) -> Any:
+    """Runs a user Function's forward (Tensors in, a Tensor out) without recording it."""
+    previous, state.grad_enabled = state.grad_enabled, False
+    try:
+        result = cls.forward(ctx, *args, **options)
+    finally:
+        state.grad_enabled = previous
+    if not isinstance(result, Tensor):
+        raise TypeError(f"{cls.__name__}.forward must return a Tensor, got "
+                        f"{type(result).__name__}")
+    return result.data
 
 
 class Op(Function):
