@@ -29,11 +29,13 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from ..backend import xp
 from ..tensor import Tensor
 from .grad_mode import state
 
 _OUTPUT = object()  # marks a saved array that is the node's own output
 _sequence_numbers = itertools.count()
+_CONSTANT_TYPES = (int, float, xp.ndarray, xp.generic)  # non-tensor arguments an operation accepts
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or to read saved tensors after they "
@@ -71,8 +73,16 @@ class Function:
                     if arg.requires_grad:
                         requires_grad = True
                 else:
+                    if not isinstance(arg, _CONSTANT_TYPES) and arg is not None:
+                        raise TypeError(f"{cls.__name__}: expected Tensors or numbers, got a "
+                                        f"{type(arg).__name__}; wrap it with rg.tensor(...)")
                     raw_args.append(arg)
-            out = cls.forward(ctx, *raw_args, **options)
+            try:
+                out = cls.forward(ctx, *raw_args, **options)
+            except ValueError as error:  # NumPy's broadcasting and shape errors
+                shapes = " and ".join(str(tuple(getattr(a, "shape", ()))) for a in raw_args)
+                raise RuntimeError(f"{cls.__name__}: inputs of shapes {shapes} do not fit "
+                                   f"together ({error})") from None
         else:
             requires_grad = any(isinstance(a, Tensor) and a.requires_grad for a in args)
             out = _forward_on_tensors(cls, ctx, args, options)
