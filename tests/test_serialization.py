@@ -1,0 +1,186 @@
+"""rg.save / rg.load: exact round trips, atomic writes, and clear errors for foreign files."""
+import io
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+import torch
+
+import retrograd as rg
+from retrograd import serialization
+
+
+def assert_same(loaded, original):
+    """Equal structure, types, dtypes and bits (NaN equal to NaN)."""
+    if isinstance(original, rg.Tensor):
+        assert isinstance(loaded, rg.Tensor)
+        assert loaded.requires_grad == original.requires_grad
+        np.testing.assert_array_equal(loaded.data, original.data, strict=True)
+    elif isinstance(original, (np.ndarray, np.generic)):
+        assert type(loaded) is type(original)
+        np.testing.assert_array_equal(loaded, original, strict=True)
+    elif isinstance(original, dict):
+        assert type(loaded) is dict and list(loaded) == list(original)
+        for key in original:
+            assert type(next(k for k in loaded if k == key)) is type(key)
+            assert_same(loaded[key], original[key])
+    elif isinstance(original, (list, tuple)):
+        assert type(loaded) is type(original) and len(loaded) == len(original)
+        for a, b in zip(loaded, original):
+            assert_same(a, b)
+    elif isinstance(original, float) and math.isnan(original):
+        assert isinstance(loaded, float) and math.isnan(loaded)
+    else:
+        assert type(loaded) is type(original) and loaded == original
+
+
+def nested_object():
+    return {
+        "weight": rg.randn(3, 4),
+        "bias": rg.zeros(4, requires_grad=True),
+        "counts": np.arange(5, dtype=np.int64),
+        "mask": np.array([True, False]),
+        "half": np.ones((2, 2), dtype=np.float16),
+        "step": np.float32(2.5),
+        "state": {0: {"momentum_buffer": rg.ones(2)}, 7: {"step": 3}},
+        "param_groups": [{"lr": 0.1, "betas": (0.9, 0.999), "params": [0, 7], "nesterov": False,
+                          "name": "é ü", "foreach": None}],
+        "odd": [float("inf"), -0.0, float("nan"), 2 ** 100, [], {}],
+        "rng": rg.random.default_generator.get_state(),
+    }
+
+
+def test_round_trip_keeps_types_dtypes_and_bits(tmp_path):
+    original = nested_object()
+    rg.save(original, tmp_path / "state.npz")
+    assert_same(rg.load(tmp_path / "state.npz"), original)
+
+
+def test_round_trip_through_a_file_object():
+    original = nested_object()
+    buffer = io.BytesIO()
+    rg.save(original, buffer)
+    buffer.seek(0)
+    assert_same(rg.load(buffer), original)
+
+
+def test_round_trip_of_a_real_optimizer_state_dict(tmp_path):
+    """The structure PyTorch's Adam returns (int keys, tuples, tensors) survives unchanged."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True)
+    model(torch.randn(5, 3)).square().sum().backward()
+    optimizer.step()
+
+    def to_retrograd(obj):
+        if isinstance(obj, torch.Tensor):
+            return rg.tensor(obj.detach().numpy())
+        if isinstance(obj, dict):
+            return {key: to_retrograd(value) for key, value in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return type(obj)(to_retrograd(value) for value in obj)
+        return obj
+
+    original = {"model": to_retrograd(model.state_dict()),
+                "optimizer": to_retrograd(optimizer.state_dict())}
+    rg.save(original, tmp_path / "checkpoint.npz")
+    loaded = rg.load(tmp_path / "checkpoint.npz")
+    assert_same(loaded, original)
+    assert list(loaded["model"]) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    np.testing.assert_array_equal(loaded["optimizer"]["state"][0]["exp_avg"].data,
+                                  optimizer.state_dict()["state"][0]["exp_avg"].numpy())
+
+
+def test_unsupported_objects_are_refused_with_their_place(tmp_path):
+    with pytest.raises(TypeError, match=r"obj\['layers'\]\[1\].*function.*state_dict"):
+        rg.save({"layers": [1, print]}, tmp_path / "x.npz")
+    with pytest.raises(TypeError, match="key"):
+        rg.save({(1, 2): 3}, tmp_path / "x.npz")
+    assert not os.listdir(tmp_path)
+
+
+def crash_during_write(monkeypatch, where):
+    """Makes the save fail half-way: inside savez after some bytes, or at the rename."""
+    if where == "savez":
+        def savez(file, **arrays):
+            file.write(b"PK\x03\x04 half an archive")
+            raise OSError("disk full")
+        monkeypatch.setattr(serialization.xp, "savez", savez)
+    else:
+        def replace(source, destination):
+            raise KeyboardInterrupt
+        monkeypatch.setattr(serialization.os, "replace", replace)
+
+
+@pytest.mark.parametrize("where", ["savez", "rename"])
+def test_a_crash_while_saving_keeps_the_old_file(tmp_path, monkeypatch, where):
+    path = tmp_path / "checkpoint.npz"
+    rg.save({"epoch": 1, "w": rg.ones(3)}, path)
+    with monkeypatch.context() as patch:
+        crash_during_write(patch, where)
+        with pytest.raises((OSError, KeyboardInterrupt)):
+            rg.save({"epoch": 2, "w": rg.zeros(3)}, path)
+    assert os.listdir(tmp_path) == ["checkpoint.npz"]  # no temporary file left behind
+    old = rg.load(path)
+    assert old["epoch"] == 1
+    np.testing.assert_array_equal(old["w"].data, np.ones(3, np.float32))
+
+
+def test_saving_replaces_an_existing_file(tmp_path):
+    path = tmp_path / "checkpoint.npz"
+    rg.save({"epoch": 1}, path)
+    rg.save({"epoch": 2}, str(path))
+    assert rg.load(str(path)) == {"epoch": 2}
+    assert os.listdir(tmp_path) == ["checkpoint.npz"]
+
+
+class Exploit:
+    """Pickling this would run code on load: a safe loader must never unpickle it."""
+
+    ran = False
+
+    def __reduce__(self):
+        return (setattr, (Exploit, "ran", True))
+
+
+def test_a_pickle_inside_the_archive_is_never_run(tmp_path):
+    structure = {"format": "retrograd", "version": 1, "object": {"ndarray": "a0"}}
+    path = tmp_path / "evil.npz"
+    np.savez(path, __retrograd__=np.frombuffer(json.dumps(structure).encode(), np.uint8),
+             a0=np.array([Exploit()], dtype=object))
+    with pytest.raises(RuntimeError, match="evil.npz is damaged"):
+        rg.load(path)
+    assert not Exploit.ran
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "not a retrograd file"),
+    (b"print('hello')\n", "not a retrograd file"),
+    (None, "not one written by rg.save"),           # someone else's .npz
+    ("truncated", "damaged"),
+    ("newer", "newer retrograd"),
+])
+def test_foreign_or_damaged_files_fail_clearly(tmp_path, content, message):
+    path = tmp_path / "file.npz"
+    if content is None:
+        np.savez(path, x=np.ones(3))
+    elif content == "truncated":
+        rg.save({"w": rg.ones(100)}, path)
+        path.write_bytes(path.read_bytes()[:200])
+    elif content == "newer":
+        np.savez(path, __retrograd__=np.frombuffer(json.dumps(
+            {"format": "retrograd", "version": 99, "object": None}).encode(), np.uint8))
+    else:
+        path.write_bytes(content)
+    with pytest.raises(RuntimeError, match=message) as error:
+        rg.load(path)
+    assert "file.npz" in str(error.value)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        rg.load(tmp_path / "absent.npz")
+    with pytest.raises(IsADirectoryError, match="folder"):
+        rg.load(tmp_path)
