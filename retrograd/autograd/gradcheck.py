@@ -100,7 +100,7 @@ def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     for position, i in enumerate(differentiable):
         for j, (a, n) in enumerate(zip(analytical[position], numerical[position])):
             error = xp.abs(a - n)
-            bad = error > atol + rtol * xp.abs(n)
+            bad = ~(error <= atol + rtol * xp.abs(n))  # written so that a NaN counts as bad
             for flat_index, k in zip(*xp.nonzero(bad)):
                 index = xp.unravel_index(flat_index, inputs[i].shape)
                 failures.append((i, j, tuple(int(v) for v in index), (a[flat_index, k],

@@ -78,6 +78,14 @@ def squeeze(a: Any, axis: int) -> Any:
     return a.squeeze(axis) if isinstance(a, Tensor) else xp.squeeze(a, axis)
 
 
+def concatenate(parts: list, axis: int) -> Any:
+    """Joins arrays, or Tensors (and constant arrays among them), along ``axis``."""
+    if any(isinstance(p, Tensor) for p in parts):
+        from .indexing import cat
+        return cat([p if isinstance(p, Tensor) else Tensor(p) for p in parts], axis)
+    return xp.concatenate(parts, axis)
+
+
 def index_into_zeros(grad: Any, key: Any, shape: tuple) -> Any:
     """Zeros of ``shape`` with ``grad`` added at ``[key]`` (repeated indices add up)."""
     from .indexing import IndexIntoZeros

@@ -131,11 +131,12 @@ class Clamp(Op):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         # the gradient passes where the value was kept (bounds included), as in PyTorch
-        inside = True
-        if ctx.min is not None:
-            inside = inside & (x >= ctx.min)
-        if ctx.max is not None:
-            inside = inside & (x <= ctx.max)
+        if ctx.max is None:
+            inside = x >= ctx.min
+        elif ctx.min is None:
+            inside = x <= ctx.max
+        else:
+            inside = (x >= ctx.min) & (x <= ctx.max)
         return grad * inside
 
 

@@ -75,17 +75,36 @@ class Prod(Op):
         x, out = ctx.saved_tensors
         kept = _kept_shape(x.shape, ctx.axes)
         grad, out = grad.reshape(kept), out.reshape(kept)
-        if isinstance(x, Tensor) or not (x == 0).any():
+        if not bool((x == 0).any()):
             return grad * out / x  # the product of all the other elements
-        # with zeros the quotient fails: multiply the exclusive products from both sides
-        axis = ctx.axes[0] if ctx.axes is not None and len(ctx.axes) == 1 else None
-        flat = x if axis is not None else x.reshape(-1)
-        axis = 0 if axis is None else axis
-        ones = xp.ones_like(xp.take(flat, [0], axis=axis))
-        before = xp.cumprod(xp.concatenate([ones, xp.delete(flat, -1, axis=axis)], axis), axis)
-        after = xp.flip(xp.cumprod(xp.concatenate(
-            [ones, xp.delete(xp.flip(flat, axis), -1, axis=axis)], axis), axis), axis)
-        return grad * (before * after).reshape(x.shape)
+        return grad * _product_of_others(x, ctx.axes)  # with zeros the quotient fails
+
+
+def _exclusive_cumprod(rows, ones):
+    """``rows[..., 0] * ... * rows[..., i-1]`` at position i (1 at i = 0), along the last axis.
+
+    Built from products, slices and concatenations only (log2(n) doubling steps), so that it is
+    differentiable on Tensors too: prod's second derivative at a zero needs that.
+    """
+    prefix = aot.concatenate([ones[..., :1], rows[..., :-1]], -1)
+    shift = 1
+    while shift < rows.shape[-1]:
+        prefix = prefix * aot.concatenate([ones[..., :shift], prefix[..., :-shift]], -1)
+        shift *= 2
+    return prefix
+
+
+def _product_of_others(x, axes):
+    """At each element, the product of the other elements it is reduced with (zeros allowed)."""
+    axes = tuple(range(x.ndim)) if axes is None else axes
+    order = tuple(a for a in range(x.ndim) if a not in axes) + axes
+    moved = aot.permute(x, order)
+    rows = moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,))  # the reduced axes as one
+    ones = xp.ones(rows.shape, dtype=(rows.data if isinstance(rows, Tensor) else rows).dtype)
+    # the product of the elements before each one, times the product of those after it
+    others = _exclusive_cumprod(rows, ones) * _exclusive_cumprod(rows[..., ::-1], ones)[..., ::-1]
+    inverse = tuple(int(a) for a in xp.argsort(order))
+    return aot.permute(others.reshape(moved.shape), inverse)
 
 
 class Amax(Op):
