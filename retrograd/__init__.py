@@ -25,6 +25,7 @@ from .ops.shape import (expand, flatten, permute, repeat, reshape, squeeze, tran
 from .random import (Generator, initial_seed, manual_seed, rand, rand_like, randint, randn,
                      randn_like, randperm, seed)
 from . import nn
+from . import datasets, utils
 from .serialization import load, save
 
 clip = clamp
