@@ -83,6 +83,9 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
         start, end = 0, start
     if step == 0:
         raise ValueError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise ValueError(f"arange: cannot go from {start} to {end} by steps of {step}; use a "
+                         f"step of the other sign")
     if dtype is None:
         integral = all(isinstance(v, int) for v in (start, end, step))
         dtype = dtypes.int64 if integral else dtypes.float32

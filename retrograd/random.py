@@ -113,7 +113,9 @@ def randn(*size, generator: Generator | None = None, dtype=None, requires_grad: 
 def randint(low: int, high: int | None = None, size: tuple = (), *,
             generator: Generator | None = None, dtype=None):
     """Integers drawn uniformly from [low, high) (``randint(high, size)`` means low = 0)."""
-    if high is None:
+    if isinstance(high, (tuple, list)):  # randint(high, size), as PyTorch allows
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")

@@ -128,10 +128,15 @@ class Tensor:
 
     def __repr__(self) -> str:
         prefix = "tensor("
-        body = xp.array2string(self.data, separator=", ", prefix=prefix, precision=4)
+        body = xp.array2string(self.data, separator=", ", prefix=prefix, precision=4,
+                               floatmode=_float_mode(self.data))
         extras = []
-        if self.data.dtype not in (dtypes.float32.np_dtype, dtypes.int64.np_dtype,
-                                   dtypes.bool_.np_dtype) or self.data.size == 0:
+        if self.data.size == 0 and self.data.ndim != 1:
+            extras.append(f"size={self.shape}")
+        # as in PyTorch: float32, int64 and bool go unnamed, except that an empty tensor has
+        # no values to tell int64 or bool from float32
+        unnamed = (dtypes.float32.np_dtype, dtypes.int64.np_dtype, dtypes.bool_.np_dtype)
+        if self.data.dtype not in (unnamed if self.data.size else unnamed[:1]):
             extras.append(f"dtype={self.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
@@ -277,14 +282,16 @@ class Tensor:
                 self._hooks = []
             hooks = self._hooks
         else:
-            self.grad_fn.register_hook(hook)
+            if self.grad_fn._hooks is None:
+                self.grad_fn._hooks = []
             hooks = self.grad_fn._hooks
-        hooks.append(hook) if hook not in hooks else None
+        # retain_grad's hook stays last, so that .grad is the gradient after every other hook
+        hooks.insert(len(hooks) - 1 if self.retains_grad else len(hooks), hook)
         return _HookHandle(hooks, hook)
 
     def retain_grad(self) -> None:
         """Makes backward fill ``.grad`` of this non-leaf tensor too."""
-        if self.grad_fn is None:
+        if self.grad_fn is None or self.retains_grad:
             return
         import weakref
         reference = weakref.ref(self)
@@ -292,9 +299,17 @@ class Tensor:
         def store(grad: "Tensor") -> None:
             tensor = reference()
             if tensor is not None:
-                tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+                # a copy: the same gradient flows on and may become a leaf's .grad
+                tensor.grad = grad.clone() if tensor.grad is None else tensor.grad + grad
 
+        store.retains_grad = True
         self.register_hook(store)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor whose ``.grad`` backward fills (see ``retain_grad``)."""
+        hooks = None if self.grad_fn is None else self.grad_fn._hooks
+        return bool(hooks) and getattr(hooks[-1], "retains_grad", False)
 
     # -- arithmetic -------------------------------------------------------------------------
 
@@ -599,7 +614,8 @@ class Tensor:
 
     # -- in place --------------------------------------------------------------------------------
 
-    def _modify(self, out_of_place: Callable[[], "Tensor"], in_place: Callable[[], Any]):
+    def _modify(self, out_of_place: Callable[["Tensor"], "Tensor | None"],
+                in_place: Callable[[], Any]):
         # Changes this tensor's values and bumps its version, so that backward can tell when
         # a value it saved has changed. Recorded (rebasing this tensor's history on the
         # result) when it or the other operand is in a graph.
@@ -607,7 +623,7 @@ class Tensor:
             raise RuntimeError(
                 "a leaf tensor that requires grad is being used in an in-place operation; "
                 "wrap the update in `with rg.no_grad():` (as optimizers do)")
-        result = out_of_place() if state.grad_enabled else None
+        result = out_of_place(self._value_before_change()) if state.grad_enabled else None
         if result is not None and result.requires_grad:
             self.data, self.grad_fn, self.requires_grad = result.data, result.grad_fn, True
         else:
@@ -615,9 +631,17 @@ class Tensor:
         self._version_counter[0] += 1
         return self
 
+    def _value_before_change(self) -> "Tensor":
+        # The recorded path keeps the old array intact (the history is rebased on a new one), so
+        # the recorded operation may save it under a version of its own that the bump below
+        # leaves alone: `h = x * 2; h += 1` must backpropagate, as in PyTorch.
+        before = Tensor(self.data)
+        before.grad_fn, before.requires_grad = self.grad_fn, self.requires_grad
+        return before
+
     def _modify_with(self, op, other) -> "Tensor":
         other_raw = _raw(other)
-        return self._modify(lambda: op.apply(self, other),
+        return self._modify(lambda before: op.apply(before, other),
                             lambda: _ufunc_of[op](self.data, other_raw, out=self.data,
                                                   casting="same_kind"))
 
@@ -639,17 +663,17 @@ class Tensor:
     __itruediv__ = div_
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
-        return self._modify(lambda: elementwise.clamp(self, min, max),
+        return self._modify(lambda before: elementwise.clamp(before, min, max),
                             lambda: xp.clip(self.data, min, max, out=self.data))
 
     def copy_(self, source) -> "Tensor":
         """Copies ``source``'s values (broadcast, cast to this dtype) into this tensor."""
         source_raw = _raw(source)
-        return self._modify(lambda: None, lambda: xp.copyto(self.data, source_raw,
-                                                          casting="unsafe"))
+        return self._modify(lambda before: None, lambda: xp.copyto(self.data, source_raw,
+                                                                 casting="unsafe"))
 
     def fill_(self, value: float) -> "Tensor":
-        return self._modify(lambda: None, lambda: self.data.fill(value))
+        return self._modify(lambda before: None, lambda: self.data.fill(value))
 
     def zero_(self) -> "Tensor":
         return self.fill_(0)
@@ -673,7 +697,7 @@ class Tensor:
 
         def assign():
             self.data[key] = value_raw
-        self._modify(lambda: None, assign)
+        self._modify(lambda before: None, assign)
 
 
 class _HookHandle:
@@ -685,6 +709,19 @@ class _HookHandle:
     def remove(self) -> None:
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+
+def _float_mode(array: ndarray) -> str:
+    """NumPy's float format that prints like PyTorch: whole numbers as ``1.``, other values with
+    4 decimals (``1.5000``); both switch to scientific notation past the same thresholds."""
+    if array.dtype.kind != "f":
+        return "maxprec"
+    magnitudes = xp.abs(array[xp.isfinite(array)])
+    if (magnitudes != xp.round(magnitudes)).any():
+        return "fixed"
+    nonzero = magnitudes[magnitudes != 0]
+    scientific = nonzero.size and (nonzero.max() >= 1e8 or nonzero.max() > 1000 * nonzero.min())
+    return "fixed" if scientific else "maxprec"
 
 
 def _raw(value: Any) -> Any:

@@ -44,7 +44,9 @@ def _user_frame() -> str:
     return "<unknown>"
 
 
-def _bad(array) -> str | None:
+def _bad(value) -> str | None:
+    # a raw array, or a Tensor under create_graph (an ndarray's own .data is a memoryview)
+    array = value if isinstance(value, xp.ndarray) else getattr(value, "data", None)
     if not isinstance(array, xp.ndarray) or array.dtype.kind != "f":
         return None
     if xp.isnan(array).any():
@@ -63,7 +65,7 @@ def record_creation(node, result) -> None:
 
 
 def check_forward(op_class, args, out) -> None:
-    kind = _bad(getattr(out, "data", out))
+    kind = _bad(out)
     if kind:
         raise RuntimeError(f"anomaly: {op_class.__name__} produced {kind} in its forward "
                            f"(inputs of shapes {_shapes(args)}), at\n  {_user_frame()}")
@@ -71,7 +73,7 @@ def check_forward(op_class, args, out) -> None:
 
 def check_backward(node, grads) -> None:
     for i, g in enumerate(grads):
-        kind = _bad(getattr(g, "data", g))
+        kind = _bad(g)
         if kind:
             where = getattr(node, "created_at", "<unknown>")
             raise RuntimeError(f"anomaly: the backward of {type(node).__name__} returned {kind} "

@@ -75,9 +75,17 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
         target_nodes = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
         needed = _nodes_leading_to([o.grad_fn for o in outputs if o.grad_fn is not None], inputs)
 
+    hooked_leaves: dict[int, list] = {}  # id(leaf) -> [leaf, gradient summed so far]
+
     def deliver_to_leaf(leaf: Tensor, grad: Any) -> None:
         if leaf._hooks:
-            grad = _call_hooks(leaf._hooks, grad)
+            # its hooks run once, on the gradient summed over every path (after the walk)
+            entry = hooked_leaves.setdefault(id(leaf), [leaf, None])
+            entry[1] = _add(entry[1], grad)
+        else:
+            store_in_leaf(leaf, grad)
+
+    def store_in_leaf(leaf: Tensor, grad: Any) -> None:
         if captured is not None:
             captured[id(leaf)] = _add(captured.get(id(leaf)), grad)
         elif create_graph:
@@ -143,6 +151,8 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
                 deliver_to_node(target, input_grad)
             else:
                 deliver_to_leaf(target, input_grad)
+    for leaf, grad in hooked_leaves.values():
+        store_in_leaf(leaf, _call_hooks(leaf._hooks, grad))
 
     if captured is None:
         return None

@@ -38,6 +38,9 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False):
     """``(func(inputs), v^T J)``: the vector-Jacobian product, what backward computes."""
     inputs, inputs_tuple = _prepare(inputs)
     outputs, outputs_tuple = _as_tuple(func(*inputs))
+    if v is None and (outputs_tuple or outputs[0].numel() != 1):
+        raise RuntimeError("vjp: v can be omitted only when func returns a single Tensor with a "
+                           "single element; pass v, shaped like func's output")
     if v is not None:
         v, _ = _as_tuple(v)
     grads = grad(outputs, inputs, v, create_graph=create_graph, allow_unused=True)

@@ -1,0 +1,99 @@
+"""rg.autograd.functional: jacobian, hessian, vjp, jvp against torch.autograd.functional."""
+import pytest
+from torch_oracle import both_raise, check_against_torch, data
+
+
+def tensors(lib, *arrays):
+    return tuple(lib.tensor(a) for a in arrays)
+
+
+def one_in_one_out(x):
+    return x.tanh() * x.sum()
+
+
+def two_in_two_out(x, y):
+    return x * y.exp(), (x * x).sum() * y
+
+
+def scalar_of_two(x, y):
+    return (x * x * y.sin()).sum() + (x.sum() * y.sum()) ** 2
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_jacobian_single_input_and_output(create_graph):
+    def scenario(lib):
+        (x,) = tensors(lib, data(2, 3))
+        jacobian = lib.autograd.functional.jacobian(one_in_one_out, x, create_graph=create_graph)
+        return jacobian, jacobian.requires_grad
+
+    check_against_torch(scenario)
+
+
+def test_jacobian_tuples_of_inputs_and_outputs():
+    def scenario(lib):
+        inputs = tensors(lib, data(3), data(3, seed=1))
+        return lib.autograd.functional.jacobian(two_in_two_out, inputs)
+
+    check_against_torch(scenario)
+
+
+def test_jacobian_tuple_of_inputs_single_output_and_unused_input():
+    def scenario(lib):
+        inputs = tensors(lib, data(2), data(3, seed=1))
+        return lib.autograd.functional.jacobian(lambda x, y: x.exp() * 2, inputs)
+
+    check_against_torch(scenario)
+
+
+def test_hessian_single_input():
+    def scenario(lib):
+        (x,) = tensors(lib, data(2, 2))
+        return lib.autograd.functional.hessian(lambda x: (x.sin() * x).sum() * x.sum(), x)
+
+    check_against_torch(scenario, rtol=1e-10, atol=1e-12)
+
+
+def test_hessian_tuple_of_inputs():
+    def scenario(lib):
+        return lib.autograd.functional.hessian(scalar_of_two, tensors(lib, data(2), data(3, 1)))
+
+    check_against_torch(scenario, rtol=1e-10, atol=1e-12)
+
+
+def test_vjp_single_and_tuple():
+    def scenario(lib):
+        functional = lib.autograd.functional
+        (x,) = tensors(lib, data(2, 3))
+        single = functional.vjp(one_in_one_out, x, lib.tensor(data(2, 3, seed=2)))
+        pair = functional.vjp(two_in_two_out, tensors(lib, data(3), data(3, seed=1)),
+                              tensors(lib, data(3, seed=3), data(3, seed=4)))
+        scalar = functional.vjp(scalar_of_two, tensors(lib, data(3), data(3, seed=1)))
+        return single, pair, scalar
+
+    check_against_torch(scenario, rtol=1e-10, atol=1e-12)
+
+
+def test_jvp_single_and_tuple():
+    def scenario(lib):
+        functional = lib.autograd.functional
+        (x,) = tensors(lib, data(2, 3))
+        single = functional.jvp(one_in_one_out, x, lib.tensor(data(2, 3, seed=2)))
+        pair = functional.jvp(two_in_two_out, tensors(lib, data(3), data(3, seed=1)),
+                              tensors(lib, data(3, seed=3), data(3, seed=4)))
+        return single, pair
+
+    check_against_torch(scenario, rtol=1e-10, atol=1e-12)
+
+
+def test_functional_leaves_the_inputs_untouched():
+    def scenario(lib):
+        (x,) = tensors(lib, data(3))
+        lib.autograd.functional.jacobian(lambda x: x.exp(), x)
+        return x.requires_grad, x.grad is None
+
+    check_against_torch(scenario)
+
+
+def test_vjp_without_v_needs_a_single_element_output():
+    both_raise(lambda lib: lib.autograd.functional.vjp(one_in_one_out, lib.tensor(data(3))),
+               RuntimeError, match="single element")
