@@ -203,7 +203,9 @@ class MultiStepLR(LRScheduler):
         return [lr * factor for lr in _lrs(self.optimizer)]
 
     def _get_closed_form_lr(self) -> list[float]:
-        passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        # (a sum over items, not Counter methods: a state dict loaded from a file has a dict)
+        passed = sum(count for milestone, count in self.milestones.items()
+                     if milestone <= self.last_epoch)
         return [base_lr * self.gamma ** passed for base_lr in self.base_lrs]
 
 

@@ -185,6 +185,36 @@ def test_state_dict_round_trip_resumes_exactly(name):
         assert getattr(resumed[-1], "last_epoch", None) == getattr(full[-1], "last_epoch", None)
 
 
+def test_state_dicts_survive_a_checkpoint_file(tmp_path):
+    def build(s, opt):
+        return [s.SequentialLR(opt, [s.ExponentialLR(opt, gamma=0.9),
+                                     s.MultiStepLR(opt, milestones=[3, 8, 8])], milestones=[12])]
+    full_optimizer, first_optimizer = make_optimizer(rg), make_optimizer(rg)
+    full, first = build(rg.optim.lr_scheduler, full_optimizer)[0], \
+        build(rg.optim.lr_scheduler, first_optimizer)[0]
+    for _ in range(6):
+        for optimizer, scheduler in ((full_optimizer, full), (first_optimizer, first)):
+            optimizer.step()
+            scheduler.step()
+    rg.save({"optimizer": first_optimizer.state_dict(), "scheduler": first.state_dict(),
+             "params": [group["params"][0] for group in first_optimizer.param_groups]},
+            tmp_path / "checkpoint")
+    saved = rg.load(tmp_path / "checkpoint")
+    resumed_optimizer = make_optimizer(rg)
+    for group, value in zip(resumed_optimizer.param_groups, saved["params"]):
+        group["params"][0].data[...] = value.data  # what a model's load_state_dict does
+    resumed = build(rg.optim.lr_scheduler, resumed_optimizer)[0]
+    resumed.load_state_dict(saved["scheduler"])
+    resumed_optimizer.load_state_dict(saved["optimizer"])
+    for _ in range(20):
+        for optimizer, scheduler in ((full_optimizer, full), (resumed_optimizer, resumed)):
+            optimizer.step()
+            scheduler.step()
+        assert resumed.get_last_lr() == full.get_last_lr()
+        for a, b in zip(full_optimizer.param_groups, resumed_optimizer.param_groups):
+            np.testing.assert_array_equal(a["params"][0].data, b["params"][0].data)
+
+
 def test_state_dict_keys_match_torch():
     for name in ["StepLR", "CosineAnnealingLR", "LambdaLR", "SequentialLR-warmup-cosine"]:
         ours = SCHEDULES[name](rg.optim.lr_scheduler, make_optimizer(rg))[0].state_dict()
