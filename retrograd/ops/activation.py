@@ -170,7 +170,7 @@ def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """``x Phi(x)`` with Phi the standard normal CDF; ``approximate='tanh'`` for the tanh form."""
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise RuntimeError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return GELU.apply(input, approximate=approximate)
 
 

@@ -225,7 +225,7 @@ def erf(input: Tensor) -> Tensor:
 def clamp(input: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
     """Clips every element into ``[min, max]``; at least one bound must be given."""
     if min is None and max is None:
-        raise ValueError("clamp needs at least one of min= and max=")
+        raise RuntimeError("clamp needs at least one of min= and max=")
     return Clamp.apply(input, min=min, max=max)
 
 

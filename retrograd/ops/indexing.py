@@ -160,18 +160,23 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     return Gather.apply(input, dim=dim, index=index)
 
 
-def _check_same_rank(tensors, name: str) -> None:
+def _tensor_list(tensors, name: str) -> list:
+    """``tensors`` as a list, checked to be a non-empty sequence of Tensors."""
+    if isinstance(tensors, Tensor):  # iterating it would silently join its rows
+        raise TypeError(f"{name} expects a list or tuple of Tensors, got a single Tensor; "
+                        f"write {name}([a, b, ...])")
+    tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{name} needs a non-empty sequence of tensors")
     for i, tensor in enumerate(tensors):
         if not isinstance(tensor, Tensor):
             raise TypeError(f"{name}: element {i} is a {type(tensor).__name__}, expected Tensor")
+    return tensors
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
     """Joins tensors along an existing dimension; other dimensions must match."""
-    tensors = list(tensors)
-    _check_same_rank(tensors, "cat")
+    tensors = _tensor_list(tensors, "cat")
     dim = _check_dim(dim, tensors[0].ndim, "cat")
     for tensor in tensors[1:]:
         if tensor.ndim != tensors[0].ndim or any(
@@ -183,8 +188,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
 
 def stack(tensors, dim: int = 0) -> Tensor:
     """Joins same-shape tensors along a new dimension ``dim``."""
-    tensors = list(tensors)
-    _check_same_rank(tensors, "stack")
+    tensors = _tensor_list(tensors, "stack")
     dim = _check_dim(dim, tensors[0].ndim + 1, "stack")
     if any(t.shape != tensors[0].shape for t in tensors):
         raise RuntimeError(f"stack: every tensor must have the same shape, got "
@@ -217,6 +221,6 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Splits into ``chunks`` pieces of equal size (the last may be smaller), as PyTorch does."""
     if chunks <= 0:
-        raise ValueError("chunk: chunks must be a positive int")
+        raise RuntimeError(f"chunk: chunks must be a positive int, got {chunks}")
     length = input.shape[_check_dim(dim, input.ndim, "chunk")]
     return split(input, max(math.ceil(length / chunks), 1), dim)

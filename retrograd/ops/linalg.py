@@ -57,7 +57,11 @@ class Linear(Op):
         return grad_x, grad_weight, grad_bias
 
 
-def _check_floating(a: Tensor, b: Tensor, name: str) -> None:
+def _check_operands(a: Tensor, b: Tensor, name: str) -> None:
+    for position, operand in (("input", a), ("other", b)):
+        if not isinstance(operand, Tensor):
+            raise TypeError(f"{name}: argument '{position}' must be a Tensor, got "
+                            f"{type(operand).__name__}; wrap it with rg.tensor(...)")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"{name}: both arguments need at least 1 dimension, got shapes "
                            f"{tuple(a.shape)} and {tuple(b.shape)}")
@@ -67,17 +71,13 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with NumPy's rules: vectors, matrices, and batches broadcast over leading
     dimensions. Shapes (..., n, k) @ (..., k, m) -> (..., n, m).
     """
-    _check_floating(input, other, "matmul")
+    _check_operands(input, other, "matmul")
     k_left = input.shape[-1]
     k_right = other.shape[-2] if other.ndim > 1 else other.shape[0]
     if k_left != k_right:
         raise RuntimeError(f"matmul: shapes {tuple(input.shape)} and {tuple(other.shape)} cannot "
                            f"be multiplied ({k_left} != {k_right})")
-    try:
-        return MatMul.apply(input, other)
-    except ValueError as error:
-        raise RuntimeError(f"matmul: shapes {tuple(input.shape)} and {tuple(other.shape)} "
-                           f"cannot be multiplied: {error}") from None
+    return MatMul.apply(input, other)  # apply reports batch dimensions that do not broadcast
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

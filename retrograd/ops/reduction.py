@@ -199,7 +199,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 def mean(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Mean over ``dim`` (all dimensions by default); needs a floating-point tensor."""
     if not input.is_floating_point():
-        raise TypeError(f"mean needs a floating-point tensor, got {input.dtype}; "
+        raise RuntimeError(f"mean needs a floating-point tensor, got {input.dtype}; "
                         f"convert it with .float()")
     return Mean.apply(input, axes=normalize_dims(dim, input.ndim, "mean"), keepdim=keepdim)
 

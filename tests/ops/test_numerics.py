@@ -1,0 +1,117 @@
+"""Numerical behaviour the table's random inputs do not reach: extreme values must stay finite
+and agree with PyTorch, and the exact special cases (ties, zeros) PyTorch defines."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import retrograd as rg
+import retrograd.nn.functional as F
+
+from .oracle import assert_same
+
+
+def pair(array: np.ndarray, requires_grad: bool = True) -> tuple:
+    """The same values as a retrograd and a torch tensor."""
+    return (rg.tensor(array, requires_grad=requires_grad),
+            torch.tensor(array, requires_grad=requires_grad))
+
+
+@pytest.mark.parametrize("dtype, tolerance", [(np.float32, 1e-3), (np.float64, 1e-9)])
+@pytest.mark.parametrize("function", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shift", [1000.0, -1000.0])
+def test_softmax_is_invariant_to_adding_a_constant(function, shift, dtype, tolerance):
+    # in float32, x + 1000 rounds x to about 6e-5: hence the looser tolerance
+    x = np.random.default_rng(0).standard_normal((3, 5))
+    apply = getattr(F, function)
+    shifted = apply(rg.tensor((x + shift).astype(dtype)), dim=1)
+    plain = apply(rg.tensor(x.astype(dtype)), dim=1)
+    assert np.isfinite(shifted.data).all()
+    np.testing.assert_allclose(shifted.data, plain.data, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("function", ["softmax", "log_softmax"])
+def test_softmax_of_extreme_logits_matches_torch(function):
+    x = np.array([[1e4, 0.0, -1e4], [-1e4, -1e4, -1e4], [3e38, 3e38, 0.0]], dtype=np.float32)
+    ours, theirs = pair(x)
+    out_ours = getattr(F, function)(ours, dim=1)
+    out_theirs = getattr(torch.nn.functional, function)(theirs, dim=1)
+    assert_same(out_ours, out_theirs, function)
+    upstream = np.arange(9, dtype=np.float32).reshape(3, 3)
+    out_ours.backward(rg.tensor(upstream))
+    out_theirs.backward(torch.tensor(upstream))
+    assert np.isfinite(ours.grad.data).all()
+    assert_same(ours.grad, theirs.grad, f"{function} gradient")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_of_extreme_logits_stays_finite(reduction):
+    logits = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 5e3], [0.0, 0.0, 1e4]], dtype=np.float32)
+    target = np.array([1, 1, 2])
+    ours, theirs = pair(logits)
+    loss_ours = F.cross_entropy(ours, rg.tensor(target), reduction=reduction)
+    loss_theirs = torch.nn.functional.cross_entropy(theirs, torch.tensor(target),
+                                                    reduction=reduction)
+    assert np.isfinite(loss_ours.data).all()
+    assert_same(loss_ours, loss_theirs, "cross_entropy")
+    loss_ours.sum().backward()
+    loss_theirs.sum().backward()
+    assert np.isfinite(ours.grad.data).all()
+    assert_same(ours.grad, theirs.grad, "cross_entropy gradient")
+
+
+@pytest.mark.parametrize("name, call", [
+    ("sigmoid", lambda lib, x: lib.sigmoid(x)),
+    ("tanh", lambda lib, x: lib.tanh(x)),
+    ("softplus", lambda lib, x: lib.nn.functional.softplus(x)),
+    ("softplus beta", lambda lib, x: lib.nn.functional.softplus(x, beta=0.5, threshold=50.0)),
+    ("elu", lambda lib, x: lib.nn.functional.elu(x)),
+    ("gelu", lambda lib, x: lib.nn.functional.gelu(x)),
+    ("logsumexp", lambda lib, x: lib.logsumexp(x, 0)),
+])
+def test_activation_of_extreme_inputs_matches_torch(name, call):
+    x = np.array([-1e4, -100.0, -30.0, 30.0, 100.0, 1e4], dtype=np.float32)
+    ours, theirs = pair(x)
+    out_ours, out_theirs = call(rg, ours), call(torch, theirs)
+    assert np.isfinite(out_ours.data).all(), name
+    assert_same(out_ours, out_theirs, name, atol=1e-6)
+    out_ours.sum().backward()
+    out_theirs.sum().backward()
+    assert_same(ours.grad, theirs.grad, f"{name} gradient", atol=1e-6)
+
+
+# Where PyTorch defines a gradient at a kink or a tie, retrograd gives the same value.
+@pytest.mark.parametrize("name, call, values", [
+    ("abs at 0", lambda lib, x: lib.abs(x), [0.0, 1.0]),
+    ("relu at 0", lambda lib, x: lib.relu(x), [0.0, 1.0]),
+    ("clamp at its bounds", lambda lib, x: lib.clamp(x, -1.0, 1.0), [-1.0, 1.0, 2.0]),
+    ("max ties split", lambda lib, x: x.max(), [2.0, 2.0, 1.0]),
+    ("amax ties split", lambda lib, x: x.amax(dim=0), [[2.0, 1.0], [2.0, 3.0]]),
+    ("maximum tie halves", lambda lib, x: lib.maximum(x, lib.ones(2)), [1.0, 0.0]),
+    ("minimum tie halves", lambda lib, x: lib.minimum(x, lib.ones(2)), [1.0, 2.0]),
+    ("norm at 0", lambda lib, x: x.norm(), [0.0, 0.0]),
+    ("pow 0**2", lambda lib, x: x ** 2, [0.0, 1.0]),
+    ("pow 0**x", lambda lib, x: lib.pow(0.0, x), [2.0, 0.5]),
+    ("prod of zeros", lambda lib, x: x.prod(), [0.0, 0.0, 3.0]),
+    ("sqrt of 0", lambda lib, x: lib.sqrt(x), [0.0, 4.0]),
+    ("log of 0", lambda lib, x: lib.log(x), [0.0, 1.0]),
+])
+def test_special_points_match_torch(name, call, values):
+    x = np.array(values, dtype=np.float64)
+    ours, theirs = pair(x)
+    with np.errstate(divide="ignore"):  # log(0) = -inf and sqrt's 1/0 = inf, as in torch
+        out_ours = call(rg, ours)
+        out_ours.sum().backward()
+    out_theirs = call(torch, theirs)
+    out_theirs.sum().backward()
+    assert_same(out_ours, out_theirs, name)
+    assert_same(ours.grad, theirs.grad, f"{name} gradient")
+
+
+def test_pow_gradient_wrt_exponent_at_a_zero_base_matches_torch():
+    base = np.array([0.0, 0.0, 2.0])
+    ours, theirs = pair(np.array([2.0, 0.5, 3.0]))
+    rg.pow(rg.tensor(base), ours).sum().backward()
+    torch.pow(torch.tensor(base), theirs).sum().backward()
+    assert_same(ours.grad, theirs.grad, "d 0**e / de")
