@@ -669,11 +669,12 @@ class Tensor:
     def copy_(self, source) -> "Tensor":
         """Copies ``source``'s values (broadcast, cast to this dtype) into this tensor."""
         source_raw = _raw(source)
-        return self._modify(lambda before: None, lambda: xp.copyto(self.data, source_raw,
-                                                                 casting="unsafe"))
+        return self._modify(lambda before: _overwritten(before, source),
+                            lambda: xp.copyto(self.data, source_raw, casting="unsafe"))
 
     def fill_(self, value: float) -> "Tensor":
-        return self._modify(lambda before: None, lambda: self.data.fill(value))
+        return self._modify(lambda before: _overwritten(before, value),
+                            lambda: self.data.fill(value))
 
     def zero_(self) -> "Tensor":
         return self.fill_(0)
@@ -709,6 +710,18 @@ class _HookHandle:
     def remove(self) -> None:
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+
+def _overwritten(before: Tensor, values: Any) -> Tensor | None:
+    """``values`` broadcast to ``before``'s shape and dtype, recorded when either is in a graph:
+    the overwritten history then gets a zero gradient, and ``values`` the whole gradient."""
+    if not (before.requires_grad or getattr(values, "requires_grad", False)):
+        return None  # nothing to record: copy in place
+    result = elementwise.where(True, values, before)
+    if result.shape != before.shape:
+        raise RuntimeError(f"cannot copy values of shape {tuple(result.shape)} into a tensor of "
+                           f"shape {before.shape}; the values must broadcast to it")
+    return result.to(before.dtype)
 
 
 def _float_mode(array: ndarray) -> str:

@@ -274,3 +274,30 @@ def test_in_place_op_on_a_leaf_under_no_grad_changes_it_in_place():
         return x, x.requires_grad, x.is_leaf
 
     check_against_torch(scenario)
+
+
+@pytest.mark.parametrize("overwrite", ["zero_", "fill_", "copy_", "copy_broadcast", "copy_cast",
+                                       "copy_into_plain"])
+def test_overwriting_in_place_cuts_the_old_history_and_records_the_new_values(overwrite):
+    def scenario(lib):
+        x = lib.tensor(data(3), requires_grad=True)
+        w = lib.tensor(data(3, seed=1), requires_grad=True)
+        h = x * 2
+        if overwrite == "zero_":
+            h.zero_()
+        elif overwrite == "fill_":
+            h.fill_(3)
+        elif overwrite == "copy_":
+            h.copy_(w * 5)
+        elif overwrite == "copy_broadcast":
+            h.copy_(w[:1].exp())
+        elif overwrite == "copy_cast":
+            h = lib.zeros(3, dtype=lib.float32)
+            h.copy_(w * 2)  # float64 values into float32
+        else:
+            h = lib.zeros(3, dtype=lib.float64)
+            h.copy_(w)
+        (h * w).sum().backward()
+        return h, h.requires_grad, x.grad, w.grad
+
+    check_against_torch(scenario, rtol=1e-6, atol=1e-6)
