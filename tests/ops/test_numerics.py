@@ -12,10 +12,9 @@ import retrograd.nn.functional as F
 from .oracle import assert_same
 
 
-def pair(array: np.ndarray, requires_grad: bool = True) -> tuple:
-    """The same values as a retrograd and a torch tensor."""
-    return (rg.tensor(array, requires_grad=requires_grad),
-            torch.tensor(array, requires_grad=requires_grad))
+def pair(array: np.ndarray) -> tuple:
+    """The same values as a retrograd and a torch tensor, both requiring grad."""
+    return rg.tensor(array, requires_grad=True), torch.tensor(array, requires_grad=True)
 
 
 @pytest.mark.parametrize("dtype, tolerance", [(np.float32, 1e-3), (np.float64, 1e-9)])
