@@ -109,7 +109,13 @@ class Tensor:
 
     def size(self, dim: int | None = None):
         """The shape, or the size of dimension ``dim``."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        if dim is None:
+            return self.data.shape
+        if not -self.data.ndim <= dim < self.data.ndim:
+            raise IndexError(f"dimension {dim} is out of range for a tensor with "
+                             f"{self.data.ndim} dimensions: expected -{self.data.ndim} to "
+                             f"{self.data.ndim - 1}")
+        return self.data.shape[dim]
 
     def dim(self) -> int:
         return self.data.ndim

@@ -110,6 +110,11 @@ def test_shape_ndim_size_numel_len_and_transpose():
     assert_like_torch(rg.tensor(data[0]).T, torch.tensor(data[0]).T)
     assert_like_torch(ours.T, theirs.permute(2, 1, 0))
     assert rg.tensor(5.0).shape == () and rg.tensor(5.0).numel() == 1
+    for dim in (3, -4):
+        with pytest.raises(IndexError):
+            theirs.size(dim)
+        with pytest.raises(IndexError, match="expected -3 to 2"):
+            ours.size(dim)
 
 
 def test_dtypes_compare_equal_and_print_by_name():

@@ -1,4 +1,23 @@
-"""Neural-network building blocks; ``retrograd.nn.functional`` holds the functional forms."""
-from . import functional
+"""Neural-network building blocks, as ``torch.nn``: ``Module`` and ``Parameter``, layers,
+containers, ``init`` and ``utils``; ``retrograd.nn.functional`` holds the functional forms.
 
-__all__ = ["functional"]
+    net = rg.nn.Sequential(rg.nn.Linear(2, 16), rg.nn.Tanh(), rg.nn.Linear(16, 3))
+"""
+from . import functional
+from . import init
+from . import utils
+from .module import Module
+from .modules.activation import (ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax,
+                                 Softplus, Tanh)
+from .modules.container import ModuleDict, ModuleList, Sequential
+from .modules.dropout import Dropout
+from .modules.flatten import Flatten
+from .modules.linear import Identity, Linear
+from .modules.normalization import BatchNorm1d, LayerNorm
+from .modules.sparse import Embedding
+from .parameter import Parameter
+
+__all__ = ["functional", "init", "utils", "Module", "Parameter",
+           "ELU", "GELU", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Softplus",
+           "Tanh", "ModuleDict", "ModuleList", "Sequential", "Dropout", "Flatten", "Identity",
+           "Linear", "BatchNorm1d", "LayerNorm", "Embedding"]

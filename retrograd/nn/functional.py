@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from ..backend import xp
 from ..ops.activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus
+from ..ops.dropout import dropout
 from ..ops.elementwise import tanh
+from ..ops.embedding import embedding
 from ..ops.linalg import linear
 from ..ops.loss import NLLLoss
+from ..ops.normalization import batch_norm, layer_norm
 from ..tensor import Tensor
 
 __all__ = ["relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softplus", "softmax",
            "log_softmax", "linear", "nll_loss", "cross_entropy"]
+
+__all__ += ["dropout", "batch_norm", "layer_norm", "embedding"]  # layers' functional forms
 
 _REDUCTIONS = ("mean", "sum", "none")
 

@@ -1,0 +1,117 @@
+"""Normalization layers: ``BatchNorm1d`` (statistics over the batch) and ``LayerNorm``
+(statistics over each example's features)."""
+from __future__ import annotations
+
+from ... import dtype as dtypes
+from ...creation import ones, tensor, zeros
+from ...tensor import Tensor
+from .. import functional as F
+from .. import init
+from ..module import Module
+from ..parameter import Parameter, factory_dtype
+
+
+class BatchNorm1d(Module):
+    """Batch normalization of (N, C) or (N, C, L) inputs, per channel C.
+
+    Training mode normalizes with the batch's mean and (biased) variance and keeps running
+    averages of them, ``running = (1 - momentum) * running + momentum * batch`` (the unbiased
+    variance for ``running_var``; ``momentum=None`` makes it a plain cumulative average).
+    Evaluation mode normalizes with the running averages. ``affine`` adds a learned scale
+    ``weight`` (ones) and shift ``bias`` (zeros); ``track_running_stats=False`` keeps no
+    running averages and always uses the batch's statistics.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, device=None,
+                 dtype=None, *, bias: bool = True) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dtype = factory_dtype(device, dtype)
+        self.register_parameter("weight", Parameter(ones(num_features, dtype=dtype))
+                                if affine else None)
+        self.register_parameter("bias", Parameter(zeros(num_features, dtype=dtype))
+                                if affine and bias else None)
+        if track_running_stats:
+            self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
+            self.register_buffer("running_var", ones(num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", tensor(0, dtype=dtypes.int64))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batch seen."""
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            init.zeros_(self.num_batches_tracked)
+
+    def reset_parameters(self) -> None:
+        """Resets the running statistics, and the scale to ones and the shift to zeros."""
+        self.reset_running_stats()
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (2, 3):
+            raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input): BatchNorm1d "
+                             f"takes (N, C) or (N, C, L)")
+        if input.shape[1] != self.num_features:
+            raise ValueError(f"BatchNorm1d({self.num_features}) expects {self.num_features} "
+                             f"channels in dimension 1, got input of shape {tuple(input.shape)}")
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.add_(1)
+            if self.momentum is None:  # a cumulative average of every batch seen so far
+                momentum = 1.0 / self.num_batches_tracked.item()
+        # batch statistics in training, and whenever there are no running ones to use
+        use_batch_stats = self.training or self.running_mean is None
+        track = not self.training or self.track_running_stats
+        return F.batch_norm(input, self.running_mean if track else None,
+                            self.running_var if track else None, self.weight, self.bias,
+                            use_batch_stats, momentum, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class LayerNorm(Module):
+    """Layer normalization: each example normalized over its last dimensions, the
+    ``normalized_shape`` (an int for the last dimension alone), then scaled by ``weight``
+    (ones) and shifted by ``bias`` (zeros) when ``elementwise_affine``.
+
+    input (*, *normalized_shape) -> output of the same shape; the same in training and
+    evaluation.
+    """
+
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
+            tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        dtype = factory_dtype(device, dtype)
+        self.register_parameter("weight", Parameter(ones(self.normalized_shape, dtype=dtype))
+                                if elementwise_affine else None)
+        self.register_parameter("bias", Parameter(zeros(self.normalized_shape, dtype=dtype))
+                                if elementwise_affine and bias else None)
+
+    def reset_parameters(self) -> None:
+        """Scale back to ones, shift to zeros."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")

@@ -1,0 +1,39 @@
+"""``Parameter``: a Tensor that a Module registers as one of its learnable weights."""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtype as dtypes
+from ..creation import empty
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that, assigned as an attribute of a ``Module``, is listed by ``parameters()``.
+
+    It requires a gradient by default and shares memory with the tensor it wraps.
+
+    >>> w = rg.nn.Parameter(rg.zeros(3, 2))
+    >>> w.requires_grad
+    True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        if data is None:
+            data = empty(0)
+        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad)
+        if isinstance(data, Tensor):
+            self._version_counter = data._version_counter  # the same memory, the same version
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+def factory_dtype(device: Any = None, dtype: Any = None) -> Any:
+    """The dtype of a layer's new parameters: ``dtype``, float32 by default; ``device`` may
+    only be the CPU (the layers' ``device=`` argument exists for PyTorch code to run as is)."""
+    if device is not None and str(device) != "cpu":
+        raise RuntimeError(f"retrograd runs on the cpu only; got device {device!r}")
+    return dtypes.default_float if dtype is None else dtype
