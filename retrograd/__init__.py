@@ -28,6 +28,7 @@ from . import nn
 from . import datasets, utils
 from . import optim
 from .serialization import load, save
+from . import train  # after optim and serialization, which it uses
 
 clip = clamp
 concatenate = cat

@@ -1,0 +1,487 @@
+"""The training loop: ``rg.train.fit`` (or a ``Trainer``), callbacks, checkpoints that resume
+exactly.
+
+One epoch is PyTorch's usual loop, written once so you don't have to::
+
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+
+then an evaluation on ``val_loader`` (``model.eval()`` under ``rg.no_grad()``) and one step of
+the learning-rate ``scheduler``. ``fit`` returns a ``History`` of per-epoch metrics:
+
+    >>> history = rg.train.fit(model, F.cross_entropy, optimizer, train_loader, epochs=20,
+    ...                        val_loader=val_loader,
+    ...                        callbacks=[EarlyStopping(patience=5),
+    ...                                   ModelCheckpoint("run/checkpoint.npz")])
+    >>> history["val_acc"][-1]
+
+A checkpoint holds the model, the optimizer, the scheduler, the history, the callbacks' state and
+the random generators (the global one and the loaders'): ``fit(..., resume=path)`` goes on from
+where the saved run stopped and produces the very same numbers, bit for bit, as a run that was
+never interrupted.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import os
+import sys
+import time
+from typing import Any, Callable, Iterable, Sequence, TextIO
+
+from .autograd.grad_mode import no_grad
+from .backend import xp
+from .optim.lr_scheduler import ReduceLROnPlateau
+from .random import default_generator
+from .serialization import load, save
+from .tensor import Tensor
+
+__all__ = ["fit", "evaluate", "Trainer", "History", "Callback", "EarlyStopping",
+           "ModelCheckpoint", "ProgressBar", "NonFiniteLossError"]
+
+LossFn = Callable[[Tensor, Tensor], Tensor]
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite: training stopped before that step's update.
+
+    ``epoch`` (1-based) and ``step`` (the batch within the epoch, 1-based) say where.
+    """
+
+    def __init__(self, epoch: int, step: int, value: float) -> None:
+        super().__init__(f"the training loss became {value} at epoch {epoch}, step {step}: "
+                         f"lower the learning rate, or check the data for NaN/Inf")
+        self.epoch, self.step, self.value = epoch, step, value
+
+
+class History:
+    """Per-epoch metrics of a run: ``history["val_loss"]`` is that column, one value per epoch.
+
+    Columns: epoch (1-based), train_loss, train_acc, val_loss, val_acc (None without a
+    validation loader; accuracies None when targets are not class labels), lr (of the first
+    parameter group, during that epoch), time (seconds).
+    """
+
+    columns = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "time")
+
+    def __init__(self, records: Iterable[dict] = ()) -> None:
+        self.records: list[dict[str, Any]] = [dict(record) for record in records]
+
+    def __getitem__(self, column: str) -> list:
+        if column not in self.columns:
+            raise KeyError(f"no column {column!r} in the history; columns: {self.columns}")
+        return [record[column] for record in self.records]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __repr__(self) -> str:
+        last = self.records[-1] if self.records else {}
+        return f"History({len(self)} epochs, last: {format_metrics(last)})"
+
+    def to_csv(self, path: str | os.PathLike) -> None:
+        """Writes one row per epoch (an empty cell where a value is None)."""
+        with open(path, "w", newline="") as file:
+            writer = csv.DictWriter(file, fieldnames=self.columns)
+            writer.writeheader()
+            for record in self.records:
+                writer.writerow({key: "" if value is None else value
+                                 for key, value in record.items()})
+
+
+def format_metrics(record: dict[str, Any]) -> str:
+    """``'train_loss 0.1234  train_acc 97.50%  ...'``: the metrics of one epoch, for humans."""
+    parts = []
+    for key in ("train_loss", "train_acc", "val_loss", "val_acc", "lr"):
+        value = record.get(key)
+        if value is None:
+            continue
+        text = f"{100 * value:.2f}%" if key.endswith("acc") else f"{value:.4g}"
+        parts.append(f"{key} {text}")
+    return "  ".join(parts)
+
+
+# -- evaluation -------------------------------------------------------------------------------
+
+def _batch(batch: Any) -> tuple[Tensor, Tensor]:
+    if not isinstance(batch, (list, tuple)) or len(batch) != 2:
+        raise TypeError(f"the training loop expects batches (inputs, targets), got "
+                        f"{type(batch).__name__}; use a TensorDataset(X, y) or return pairs")
+    return batch[0], batch[1]
+
+
+def _correct(output: Tensor, target: Tensor) -> int | None:
+    """How many rows of ``output`` (N, C) have their largest score at the right class.
+
+    ``target`` holds class indices (N,) or class probabilities (N, C) (one-hot rows, rows
+    summing to 1); for anything else (regression) accuracy means nothing and this returns None.
+    """
+    scores, labels = output.data, target.data
+    if scores.ndim != 2:
+        return None
+    if labels.ndim == 1 and labels.dtype.kind in "iu":
+        return int((scores.argmax(1) == labels).sum())
+    probabilities = (labels.shape == scores.shape and labels.dtype.kind == "f"
+                     and labels.min() >= 0 and xp.allclose(labels.sum(1), 1))
+    return int((scores.argmax(1) == labels.argmax(1)).sum()) if probabilities else None
+
+
+class _Totals:
+    """Running sums over the batches of an epoch: mean loss and accuracy so far."""
+
+    def __init__(self) -> None:
+        self.loss_sum, self.correct, self.seen = 0.0, 0, 0
+        self.has_accuracy = True
+
+    def add(self, loss: float, output: Tensor, target: Tensor) -> None:
+        size = len(target)
+        correct = _correct(output, target)
+        self.loss_sum += loss * size  # losses are batch means: weigh them by batch size
+        self.seen += size
+        if correct is None:
+            self.has_accuracy = False
+        else:
+            self.correct += correct
+
+    @property
+    def loss(self) -> float:
+        return self.loss_sum / self.seen if self.seen else math.nan
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.seen if self.seen and self.has_accuracy else None
+
+
+def evaluate(model, loss_fn: LossFn, loader: Iterable) -> tuple[float, float | None]:
+    """Mean loss and accuracy of ``model`` over ``loader``, in eval mode, without gradients.
+
+    Returns ``(loss, accuracy)``; accuracy is None when the targets are not class labels. The
+    model's train/eval mode is restored afterwards.
+    """
+    was_training = model.training
+    model.eval()
+    totals = _Totals()
+    try:
+        with no_grad():
+            for batch in loader:
+                inputs, targets = _batch(batch)
+                output = model(inputs)
+                totals.add(loss_fn(output, targets).item(), output, targets)
+    finally:
+        model.train(was_training)
+    return totals.loss, totals.accuracy
+
+
+# -- callbacks --------------------------------------------------------------------------------
+
+class Callback:
+    """Base class of callbacks: override the hooks you need. ``trainer`` is the running
+    ``Trainer``: its ``history``, ``epoch``, ``model`` ...; set ``trainer.stop_training = True``
+    to stop after this epoch.
+
+    A callback with state that must survive a resume returns it from ``state_dict`` (it goes into
+    checkpoints) and takes it back in ``load_state_dict``.
+    """
+
+    def on_train_begin(self, trainer: "Trainer") -> None:
+        pass
+
+    def on_epoch_begin(self, trainer: "Trainer", epoch: int) -> None:
+        pass
+
+    def on_batch_end(self, trainer: "Trainer", step: int, loss: float,
+                     accuracy: float | None) -> None:
+        """After each optimizer step; ``loss`` and ``accuracy`` are the epoch's running means."""
+
+    def on_epoch_end(self, trainer: "Trainer", epoch: int, record: dict[str, Any]) -> None:
+        """After validation and the scheduler step; ``record`` is the epoch's history row."""
+
+    def on_train_end(self, trainer: "Trainer") -> None:
+        """Also called when training stops on an error."""
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        pass
+
+
+class _Monitor(Callback):
+    """Shared by the callbacks that watch one metric and remember its best value."""
+
+    def __init__(self, monitor: str, mode: str, min_delta: float = 0.0) -> None:
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        if monitor not in History.columns:
+            raise ValueError(f"cannot monitor {monitor!r}: choose one of {History.columns}")
+        self.monitor, self.mode, self.min_delta = monitor, mode, abs(min_delta)
+        self.best: float | None = None
+
+    def improved(self, record: dict[str, Any]) -> bool:
+        """Whether the monitored value beats the best so far (and if so, remembers it)."""
+        value = record[self.monitor]
+        if value is None:
+            raise ValueError(f"{type(self).__name__} monitors {self.monitor!r}, which this run "
+                             f"does not compute (no val_loader? targets not class labels?); "
+                             f"monitor one of: {[k for k, v in record.items() if v is not None]}")
+        better = self.best is None or (value < self.best - self.min_delta if self.mode == "min"
+                                       else value > self.best + self.min_delta)
+        if better:
+            self.best = value
+        return better
+
+
+class EarlyStopping(_Monitor):
+    """Stops training when ``monitor`` has not improved by more than ``min_delta`` for
+    ``patience`` epochs in a row (``mode='min'`` for losses, ``'max'`` for accuracies)."""
+
+    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 3,
+                 mode: str = "min") -> None:
+        super().__init__(monitor, mode, min_delta)
+        if patience < 1:
+            raise ValueError(f"patience must be at least 1 epoch, got {patience}")
+        self.patience = patience
+        self.wait = 0
+        self.stopped_epoch: int | None = None
+
+    def on_epoch_end(self, trainer: "Trainer", epoch: int, record: dict[str, Any]) -> None:
+        self.wait = 0 if self.improved(record) else self.wait + 1
+        if self.wait >= self.patience:
+            trainer.stop_training = True
+            self.stopped_epoch = epoch
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "wait": self.wait}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best, self.wait = state["best"], state["wait"]
+
+
+class ModelCheckpoint(_Monitor):
+    """Saves the whole training state to ``path`` at the end of every epoch, or, with
+    ``monitor``, only when that metric improves (the best model).
+
+    ``extra`` is stored in the checkpoint too (the command line keeps its configuration there).
+    ``last_saved_epoch`` says which epoch the file holds.
+    """
+
+    def __init__(self, path: str | os.PathLike, monitor: str | None = None, mode: str = "min",
+                 extra: dict[str, Any] | None = None) -> None:
+        super().__init__(monitor or "train_loss", mode)
+        self.path, self.every_epoch, self.extra = path, monitor is None, extra or {}
+        self.last_saved_epoch: int | None = None
+
+    def on_epoch_end(self, trainer: "Trainer", epoch: int, record: dict[str, Any]) -> None:
+        if self.every_epoch or self.improved(record):
+            self.last_saved_epoch = epoch
+            trainer.save_checkpoint(self.path, **self.extra)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "last_saved_epoch": self.last_saved_epoch}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best, self.last_saved_epoch = state["best"], state["last_saved_epoch"]
+
+
+class ProgressBar(Callback):
+    """A progress bar per epoch with the live loss and accuracy when ``stream`` is a terminal
+    and tqdm is installed; otherwise one plain line per epoch (logs, pipes, notebooks' files)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+        self.bar = None
+
+    def _out(self) -> TextIO:
+        return self.stream or sys.stdout
+
+    def on_epoch_begin(self, trainer: "Trainer", epoch: int) -> None:
+        if not self._out().isatty():
+            return
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            return
+        self.bar = tqdm(total=len(trainer.train_loader), desc=f"epoch {epoch}/{trainer.epochs}",
+                        unit="batch", file=self._out(), leave=True, dynamic_ncols=True)
+
+    def on_batch_end(self, trainer: "Trainer", step: int, loss: float,
+                     accuracy: float | None) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix_str(format_metrics({"train_loss": loss, "train_acc": accuracy}),
+                                     refresh=False)
+
+    def on_epoch_end(self, trainer: "Trainer", epoch: int, record: dict[str, Any]) -> None:
+        line = f"{format_metrics(record)}  {record['time']:.2f}s"
+        if self.bar is None:
+            print(f"epoch {epoch}/{trainer.epochs}  {line}", file=self._out(), flush=True)
+        else:
+            self.bar.set_postfix_str(line)
+            self.on_train_end(trainer)
+
+    def on_train_end(self, trainer: "Trainer") -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+# -- the loop ---------------------------------------------------------------------------------
+
+def _loader_generators(*loaders: Any) -> list:
+    """The random generators the loaders draw from (shuffling), each once, in a fixed order."""
+    found: list = []
+    for loader in loaders:
+        for owner in (loader, getattr(loader, "sampler", None)):
+            generator = getattr(owner, "generator", None)
+            if generator is not None and all(generator is not g for g in found):
+                found.append(generator)
+    return found
+
+
+class Trainer:
+    """Trains ``model`` with ``optimizer`` on the batches ``(inputs, targets)`` of
+    ``train_loader``; see ``fit`` for the arguments. Holds the state of a run: ``epoch`` (epochs
+    done), ``history``, ``stop_training``.
+    """
+
+    def __init__(self, model, loss_fn: LossFn, optimizer, train_loader: Iterable,
+                 val_loader: Iterable | None = None, scheduler=None,
+                 callbacks: Sequence[Callback] = ()) -> None:
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.train_loader, self.val_loader, self.scheduler = train_loader, val_loader, scheduler
+        self.callbacks = list(callbacks)
+        self.history = History()
+        self.epoch = 0
+        self.epochs = 0
+        self.stop_training = False
+
+    def fit(self, epochs: int, resume: str | os.PathLike | None = None) -> History:
+        """Trains until ``epochs`` epochs in all are done (counting those of a resumed
+        checkpoint), or a callback stops it. Returns the history."""
+        if not isinstance(epochs, int) or epochs < 0:
+            raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
+        if resume is not None:
+            self.load_checkpoint(resume)
+        self.epochs, self.stop_training = epochs, False
+        self._call("on_train_begin")
+        try:
+            while self.epoch < epochs and not self.stop_training:
+                self._run_epoch(self.epoch + 1)
+        finally:
+            self._call("on_train_end")
+        return self.history
+
+    def _run_epoch(self, epoch: int) -> None:
+        start = time.perf_counter()
+        lr = self.optimizer.param_groups[0]["lr"]
+        self._call("on_epoch_begin", epoch)
+        self.model.train()
+        totals = _Totals()
+        for step, batch in enumerate(self.train_loader, start=1):
+            inputs, targets = _batch(batch)
+            self.optimizer.zero_grad()
+            output = self.model(inputs)
+            loss = self.loss_fn(output, targets)
+            value = loss.item()
+            if not math.isfinite(value):  # stop before a NaN reaches the weights
+                raise NonFiniteLossError(epoch, step, value)
+            loss.backward()
+            self.optimizer.step()
+            totals.add(value, output, targets)
+            self._call("on_batch_end", step, totals.loss, totals.accuracy)
+        val_loss, val_acc = (evaluate(self.model, self.loss_fn, self.val_loader)
+                             if self.val_loader is not None else (None, None))
+        if isinstance(self.scheduler, ReduceLROnPlateau):
+            self.scheduler.step(totals.loss if val_loss is None else val_loss)
+        elif self.scheduler is not None:
+            self.scheduler.step()
+        record = {"epoch": epoch, "train_loss": totals.loss, "train_acc": totals.accuracy,
+                  "val_loss": val_loss, "val_acc": val_acc, "lr": lr,
+                  "time": time.perf_counter() - start}
+        self.history.records.append(record)
+        self.epoch = epoch
+        self._call("on_epoch_end", epoch, record)
+
+    def _call(self, hook: str, *args: Any) -> None:
+        for callback in self.callbacks:
+            getattr(callback, hook)(self, *args)
+
+    # -- checkpoints ----------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a resume needs: model, optimizer, scheduler, epochs done, history, the
+        callbacks' state and the random generators' states."""
+        return {
+            "epoch": self.epoch,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+            "history": self.history.records,
+            "callbacks": [callback.state_dict() for callback in self.callbacks],
+            "rng": {"global": default_generator.get_state(),
+                    "loaders": [g.get_state() for g in _loader_generators(self.train_loader,
+                                                                          self.val_loader)]},
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restores what ``state_dict`` returned (the same model, optimizer, scheduler,
+        callbacks and loaders must have been built first)."""
+        missing = {"epoch", "model", "optimizer", "history", "rng"} - set(state)
+        if missing:
+            raise ValueError(f"not a training checkpoint: it lacks {sorted(missing)} (a bare "
+                             f"state_dict goes into model.load_state_dict instead)")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state.get("scheduler") is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        for callback, saved in zip(self.callbacks, state.get("callbacks", [])):
+            callback.load_state_dict(saved)
+        generators = _loader_generators(self.train_loader, self.val_loader)
+        if len(generators) != len(state["rng"]["loaders"]):
+            raise ValueError(f"the checkpoint saved {len(state['rng']['loaders'])} loader "
+                             f"generators, these loaders have {len(generators)}: build the "
+                             f"loaders as in the saved run to resume it exactly")
+        default_generator.set_state(state["rng"]["global"])
+        for generator, saved in zip(generators, state["rng"]["loaders"]):
+            generator.set_state(saved)
+        self.history = History(state["history"])
+        self.epoch = state["epoch"]
+
+    def save_checkpoint(self, path: str | os.PathLike, **extra: Any) -> None:
+        """Saves ``state_dict()`` (and ``extra`` entries, e.g. a configuration) atomically."""
+        save({**self.state_dict(), **extra}, path)
+
+    def load_checkpoint(self, path: str | os.PathLike) -> dict[str, Any]:
+        """Restores a checkpoint written by ``save_checkpoint``; returns the whole dict."""
+        state = load(path)
+        self.load_state_dict(state)
+        return state
+
+
+def fit(model, loss_fn: LossFn, optimizer, train_loader: Iterable, epochs: int,
+        val_loader: Iterable | None = None, scheduler=None, callbacks: Sequence[Callback] = (),
+        resume: str | os.PathLike | None = None) -> History:
+    """Trains ``model`` for ``epochs`` epochs and returns the per-epoch ``History``.
+
+    Args:
+        model: an ``rg.nn.Module``; it gets batches of inputs, e.g. (N, features).
+        loss_fn: ``loss_fn(output, targets)`` -> a scalar Tensor averaged over the batch, e.g.
+            ``F.cross_entropy`` with output (N, C) and targets (N,) class indices.
+        optimizer: an ``rg.optim`` optimizer over the model's parameters.
+        train_loader: yields ``(inputs, targets)`` batches (e.g. a ``DataLoader``).
+        epochs: the total number of epochs, counting those already in a resumed checkpoint.
+        val_loader: evaluated after each epoch (val_loss, val_acc in the history).
+        scheduler: an ``rg.optim.lr_scheduler`` scheduler, stepped once per epoch
+            (``ReduceLROnPlateau`` with the validation loss, or the training loss without one).
+        callbacks: ``EarlyStopping``, ``ModelCheckpoint``, ``ProgressBar`` or your own.
+        resume: a checkpoint written by ``ModelCheckpoint``/``Trainer.save_checkpoint`` in a run
+            with the same configuration: training goes on from its epoch, exactly.
+
+    Raises ``NonFiniteLossError`` (saying which epoch and step) when the loss becomes NaN or
+    infinite; the parameters are left as they were before that step.
+    """
+    trainer = Trainer(model, loss_fn, optimizer, train_loader, val_loader, scheduler, callbacks)
+    return trainer.fit(epochs, resume)
