@@ -26,6 +26,7 @@ from .random import (Generator, initial_seed, manual_seed, rand, rand_like, rand
                      randn_like, randperm, seed)
 from . import nn
 from . import datasets, utils
+from . import scratch
 from . import optim
 from .serialization import load, save
 from . import train  # after optim and serialization, which it uses
