@@ -35,6 +35,7 @@ from .grad_mode import state
 
 _OUTPUT = object()  # marks a saved array that is the node's own output
 _sequence_numbers = itertools.count()
+_FLOAT64, _FLOAT32 = xp.dtype(xp.float64), xp.dtype(xp.float32)
 _CONSTANT_TYPES = (int, float, xp.ndarray, xp.generic)  # non-tensor arguments an operation accepts
 
 FREED_MESSAGE = (
@@ -56,6 +57,7 @@ class Function:
     _saved_sources: tuple = ()
     _saved_versions: tuple = ()
     _hooks: list | None = None
+    _float32_from_integers = False
     _view_of_input = False  # Ops whose output is a view of their first input share its version
 
     # -- recording --------------------------------------------------------------------------
@@ -83,6 +85,9 @@ class Function:
                 shapes = " and ".join(str(tuple(getattr(a, "shape", ()))) for a in raw_args)
                 raise RuntimeError(f"{cls.__name__}: inputs of shapes {shapes} do not fit "
                                    f"together ({error})") from None
+            if out.dtype is _FLOAT64 and cls._float32_from_integers and not any(
+                    getattr(a, "dtype", None) is _FLOAT64 for a in raw_args):
+                out = out.astype(_FLOAT32)  # integers and scalars promote to float32 (PyTorch)
         else:
             requires_grad = any(isinstance(a, Tensor) and a.requires_grad for a in args)
             out = _forward_on_tensors(cls, ctx, args, options)
@@ -227,3 +232,5 @@ class Op(Function):
     """Base of retrograd's own operations: forward on raw arrays, backward on arrays or Tensors."""
 
     _forward_on_arrays = True
+    # NumPy computes integer inputs (and float32 with int64) in float64; PyTorch in float32
+    _float32_from_integers = True

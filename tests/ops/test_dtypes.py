@@ -46,20 +46,12 @@ PROMOTIONS = [
     ("comparison", lambda lib: f32(lib) >= i64(lib)),
     ("double()", lambda lib: f32(lib).double()),
     ("long()", lambda lib: f32(lib).long()),
-]
-
-# NumPy promotes int64 with float32 (and float64 scalars with float32 arrays) to float64;
-# PyTorch gives its default dtype, float32. Fixing it belongs to the engine's dtype policy
-# (Op.apply or a promotion helper), not to one operation: these lines are the specification.
-TO_FLOAT32 = "integer or scalar operands promote to float64 in NumPy, float32 in PyTorch"
-PROMOTIONS_TO_FIX = [
+    # NumPy computes these in float64; Op.apply brings them back to PyTorch's float32
     ("float32 + int64", lambda lib: f32(lib) + i64(lib)),
     ("int64 + 2.5", lambda lib: i64(lib) + 2.5),
     ("int64 / 2", lambda lib: i64(lib) / 2),
     ("int64 / int64", lambda lib: i64(lib) / i64(lib)),
     ("2.0 ** int64", lambda lib: 2.0 ** i64(lib)),
-    ("float32 + 0-d float64", lambda lib: f32(lib) + lib.tensor(2.0, dtype=lib.float64)),
-    ("float32 + np.float64", lambda lib: f32(lib) + np.float64(2.0)),
     ("exp int64", lambda lib: lib.exp(i64(lib))),
     ("sqrt int64", lambda lib: lib.sqrt(lib.abs(i64(lib)))),
     ("sigmoid int64", lambda lib: lib.sigmoid(i64(lib))),
@@ -67,6 +59,14 @@ PROMOTIONS_TO_FIX = [
     ("maximum float32 int64", lambda lib: lib.maximum(f32(lib), i64(lib))),
     ("where float32 int64", lambda lib: lib.where(f32(lib) > 0, f32(lib), i64(lib))),
     ("clamp int64 with a float", lambda lib: i64(lib).clamp(min=0.5)),
+]
+
+# PyTorch lets a 0-d tensor or a NumPy scalar of float64 follow a float32 tensor's dtype;
+# NumPy (and retrograd) promote to float64. These lines are the specification of that rule.
+TO_FLOAT32 = "a float64 0-d tensor or scalar promotes a float32 tensor to float64 in NumPy"
+PROMOTIONS_TO_FIX = [
+    ("float32 + 0-d float64", lambda lib: f32(lib) + lib.tensor(2.0, dtype=lib.float64)),
+    ("float32 + np.float64", lambda lib: f32(lib) + np.float64(2.0)),
 ]
 
 
