@@ -13,6 +13,9 @@ from .modules.container import ModuleDict, ModuleList, Sequential
 from .modules.dropout import Dropout
 from .modules.flatten import Flatten
 from .modules.linear import Identity, Linear
+from .modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
+                           HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss,
+                           MSELoss, MultiMarginLoss, NLLLoss, SmoothL1Loss, TripletMarginLoss)
 from .modules.normalization import BatchNorm1d, LayerNorm
 from .modules.sparse import Embedding
 from .parameter import Parameter
@@ -21,3 +24,8 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter",
            "ELU", "GELU", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Softplus",
            "Tanh", "ModuleDict", "ModuleList", "Sequential", "Dropout", "Flatten", "Identity",
            "Linear", "BatchNorm1d", "LayerNorm", "Embedding"]
+
+__all__ += ["BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "CrossEntropyLoss",
+            "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss", "L1Loss", "MarginRankingLoss",
+            "MSELoss", "MultiMarginLoss", "NLLLoss", "SmoothL1Loss",
+            "TripletMarginLoss"]  # losses
