@@ -43,9 +43,19 @@ def _example_scales(target, weight, ignore_index: int, reduction: str, dtype) ->
     target = xp.where(ignored, 0, target)  # any valid class: the example's factor is 0
     scale = xp.ones(target.shape, dtype) if weight is None else weight[target]
     scale[ignored] = 0
-    if reduction == "mean":
-        scale /= scale.sum()  # NaN when every target is ignored, as in PyTorch
+    if reduction == "mean" and scale.any():
+        scale /= scale.sum()
     return target, scale
+
+
+def _sum_examples(losses, scale, reduction: str):
+    """The output: the scaled losses ('none') or their sum. A 'mean' over no counted example
+    is 0 / 0 = NaN, as in PyTorch (and its gradient 0, since every factor is 0)."""
+    if reduction == "none":
+        return losses
+    if reduction == "mean" and not scale.any():
+        return xp.full((), xp.nan, losses.dtype)
+    return losses.sum()
 
 
 def _one_hot(target, shape: tuple, dtype):
@@ -62,7 +72,7 @@ class NLLLoss(Op):
         target, scale = _example_scales(target, weight, ignore_index, reduction, log_probs.dtype)
         losses = -log_probs[xp.arange(len(target)), target] * scale
         ctx.target, ctx.scale, ctx.shape = target, scale, log_probs.shape
-        return losses if reduction == "none" else losses.sum()
+        return _sum_examples(losses, scale, reduction)
 
     @staticmethod
     def backward(ctx, grad):
@@ -84,7 +94,7 @@ class CrossEntropy(Op):
         probabilities /= sum_exp
         ctx.save_for_backward(logits, probabilities)
         ctx.target, ctx.scale = target, scale
-        return losses if reduction == "none" else losses.sum()
+        return _sum_examples(losses, scale, reduction)
 
     @staticmethod
     def backward(ctx, grad):
@@ -333,8 +343,9 @@ def _smoothed_cross_entropy(rows: Tensor, labels, weight, ignore_index: int, red
     # for 'mean' by the total weight of the labels, as the NLL part is.
     counted = labels != ignore_index
     share = counted.astype(rows.data.dtype)
-    if reduction == "mean":
-        share /= share.sum() if weight is None else weight[labels[counted]].sum()
+    total_weight = share.sum() if weight is None else weight[labels[counted]].sum()
+    if reduction == "mean" and total_weight:  # else the NLL part is already NaN
+        share /= total_weight
     weighted = log_probs if weight is None else log_probs * weight
     uniform = -weighted.sum(1) * share
     if reduction != "none":

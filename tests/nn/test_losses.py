@@ -14,6 +14,8 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import retrograd as rg
 from ops.oracle import Arg, Case, check_against_torch, check_gradients, const, indices, positive
@@ -197,6 +199,30 @@ def test_gradcheck(case):
 @pytest.mark.parametrize("case", params(3, 3, ("mean", "none")))
 def test_gradgradcheck(case):
     check_gradients(case, second_order=True)
+
+
+@settings(max_examples=20)
+@given(n=st.integers(1, 6), c=st.integers(2, 6), reduction=st.sampled_from(REDUCTIONS),
+       data=st.data())
+def test_random_shapes_match_torch(n, c, reduction, data):
+    case = data.draw(st.sampled_from(loss_cases(n, c, reduction)), label="case")
+    for dtype in (np.float32, np.float64):
+        check_against_torch(case, dtype)
+
+
+def every_target_ignored(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    return np.full(shape, -100)
+
+
+@pytest.mark.parametrize("case", [
+    Case(f"{name} every target ignored {options}",
+         lambda lib, z, t, name=name, options=options: getattr(F(lib), name)(z, t, **options),
+         [(2, 3), const((2,), every_target_ignored)])
+    for name, options in [("nll_loss", {}), ("cross_entropy", {}),
+                          ("cross_entropy", dict(label_smoothing=0.2))]],
+    ids=lambda case: case.name)
+def test_every_target_ignored_gives_nan_and_zero_gradient(case):
+    check_against_torch(case, np.float32)  # as PyTorch: the mean of nothing is NaN
 
 
 def test_kl_div_mean_warns_and_matches_torch():
