@@ -17,8 +17,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-demo: $(VENV)/.installed
-	$(BIN)/python examples/demo.py
+$(VENV)/.installed-all: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[all]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed-all
+	rm -rf runs/demo
+	$(BIN)/retrograd train --dataset circles --out runs/demo/circles
+	$(BIN)/retrograd train --dataset digits --out runs/demo/digits
+	@echo "pictures: runs/demo/circles/{loss,accuracy,decision_boundary}.png and" \
+	      "runs/demo/digits/{loss,accuracy}.png"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2

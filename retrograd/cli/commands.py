@@ -1,0 +1,282 @@
+"""What each command of ``retrograd`` does, given its parsed flags (see ``main.py``)."""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from typing import Any, Sequence
+
+from .. import __version__
+from ..datasets import available
+from ..serialization import load
+from ..train import (EarlyStopping, ModelCheckpoint, NonFiniteLossError, ProgressBar, Trainer,
+                     evaluate as evaluate_model)
+from ..utils.data import DataLoader, TensorDataset
+from . import plots
+from .experiment import (DEFAULTS, Data, build_loss, build_model, build_optimizer,
+                         build_scheduler, complete, dataset_name, load_data, loaders)
+
+CHECKPOINT = "checkpoint.npz"
+
+
+class CommandError(Exception):
+    """A problem to report to the user in one line (the command then exits with status 1)."""
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """The configuration flags the user gave (those left out are None)."""
+    return {key: value for key, value in vars(args).items()
+            if key in DEFAULTS and value is not None}
+
+
+def _new_folder(prefix: str) -> str:
+    """``prefix-<date>-<time>``, with -2, -3... if two runs start within the same second."""
+    base = f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
+    folder, count = base, 1
+    while os.path.exists(folder):
+        count += 1
+        folder = f"{base}-{count}"
+    return folder
+
+
+def _write_json(path: str, content: dict[str, Any]) -> None:
+    with open(path, "w") as file:
+        json.dump(content, file, indent=2)
+        file.write("\n")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table: the first column (the rows' names) and text left-aligned, columns of
+    numbers right-aligned."""
+    cells = [list(map(str, header))] + [[str(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    numeric = [i > 0 and all(_is_number(row[i]) for row in cells[1:])
+               for i in range(len(header))]
+    return "\n".join("  ".join(cell.rjust(width) if right else cell.ljust(width)
+                               for cell, width, right in zip(row, widths, numeric)).rstrip()
+                     for row in cells)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.rstrip("%"))
+    except ValueError:
+        return text in ("-", "diverged")
+    return True
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+def make_trainer(config: dict[str, Any], data: Data, callbacks: Sequence = ()) -> Trainer:
+    """A Trainer for ``config`` on ``data``: loaders, model, loss, optimizer, schedule."""
+    train_loader, val_loader = loaders(data, config)
+    model = build_model(config, data.n_features, data.n_classes)
+    optimizer = build_optimizer(config, model)
+    return Trainer(model, build_loss(config, data.n_classes), optimizer, train_loader,
+                   val_loader, build_scheduler(config, optimizer), callbacks)
+
+
+# -- retrograd train ----------------------------------------------------------------------------
+
+def _resumed_config(checkpoint: Any, given: dict[str, Any], path: str) -> dict[str, Any]:
+    """The configuration of the run saved in ``checkpoint``; of the flags given, only --epochs
+    and --patience may change it (anything else would not be the same run)."""
+    config = checkpoint.get("config") if isinstance(checkpoint, dict) else None
+    if not isinstance(config, dict):
+        raise CommandError(f"{path} is not a checkpoint of `retrograd train` (it holds no "
+                           f"configuration), so it cannot be resumed")
+    config = complete(config)
+    if "dataset" in given:
+        given = {**given, "dataset": dataset_name(given["dataset"])}
+    for key, value in given.items():
+        if key not in ("epochs", "patience") and value != config[key]:
+            raise CommandError(f"--{key.replace('_', '-')} {value} differs from the run saved "
+                               f"in {path} ({config[key]}): a resumed run keeps its "
+                               f"configuration; drop the flag, or start a new run")
+    return {**config, **{key: given[key] for key in ("epochs", "patience") if key in given}}
+
+
+def _summary(trainer: Trainer, data: Data, seconds: float) -> str:
+    records = trainer.history.records
+    last = records[-1]
+    rows = [["training", _number(last["train_loss"]), _percent(last["train_acc"])],
+            [data.val_name, _number(last["val_loss"]), _percent(last["val_acc"])]]
+    lines = [_table(["after epoch " + str(last["epoch"]), "loss", "accuracy"], rows)]
+    accuracies = [r["val_acc"] for r in records if r["val_acc"] is not None]
+    if accuracies:
+        best = max(records, key=lambda r: r["val_acc"] if r["val_acc"] is not None else -1)
+        lines.append(f"best {data.val_name} accuracy {_percent(best['val_acc'])} at epoch "
+                     f"{best['epoch']}; {len(records)} epochs in all, this session took "
+                     f"{seconds:.1f} s")
+    return "\n".join(lines)
+
+
+def _write_run(trainer: Trainer, data: Data, config: dict[str, Any], out: str) -> list[str]:
+    """metrics.csv and the pictures of a run; returns the file names written."""
+    trainer.history.to_csv(os.path.join(out, "metrics.csv"))
+    pictures = plots.training_curves(trainer.history.records, out)
+    if data.n_features == 2 and trainer.history.records:
+        accuracy = trainer.history.records[-1]["val_acc"]
+        picture = plots.decision_boundary(
+            trainer.model, data.X_val, data.y_val, os.path.join(out, "decision_boundary.png"),
+            f"{config['dataset']}: {data.val_name} accuracy {_percent(accuracy)}")
+        pictures += [picture] if picture else []
+    return ["metrics.csv"] + [os.path.basename(path) for path in pictures]
+
+
+def train(args: argparse.Namespace) -> int:
+    given = _given(args)
+    checkpoint = None
+    if args.resume:
+        checkpoint = load(args.resume)
+        config = _resumed_config(checkpoint, given, args.resume)
+        out = args.out or os.path.dirname(args.resume) or "."
+    else:
+        config = complete(given)
+        out = args.out or _new_folder(os.path.join("runs", config["dataset"]))
+        if os.path.exists(os.path.join(out, CHECKPOINT)):
+            raise CommandError(f"{out} already holds a run ({CHECKPOINT}): choose another "
+                               f"--out, or continue that run with --resume "
+                               f"{os.path.join(out, CHECKPOINT)}")
+    data = load_data(config)
+    os.makedirs(out, exist_ok=True)
+    saver = ModelCheckpoint(os.path.join(out, CHECKPOINT),
+                            extra={"config": config, "retrograd_version": __version__})
+    # early stopping updates its state before the checkpoint saves it: a resume sees it whole
+    stopper = [EarlyStopping(patience=config["patience"])] if config["patience"] else []
+    trainer = make_trainer(config, data, [ProgressBar(), *stopper, saver])
+    if checkpoint is not None:
+        trainer.load_state_dict(checkpoint)
+    _write_json(os.path.join(out, "config.json"), config)
+    print(f"training an {config['model']} {config['hidden']} ({config['activation']}) on "
+          f"{config['dataset']}: {len(data.y_train)} training and {len(data.y_val)} "
+          f"{data.val_name} examples; {config['optimizer']} lr {config['lr']:g}, batch "
+          f"{config['batch_size']}, {config['epochs']} epochs", flush=True)
+    start = time.perf_counter()
+    try:
+        trainer.fit(config["epochs"])
+    except NonFiniteLossError as error:
+        _write_run(trainer, data, config, out)
+        kept = (f"the last good checkpoint, from epoch {saver.last_saved_epoch}, is "
+                f"{saver.path}" if saver.last_saved_epoch else "no epoch finished, so no "
+                "checkpoint was written")
+        raise CommandError(f"{error}; {kept}") from None
+    except KeyboardInterrupt:
+        _write_run(trainer, data, config, out)
+        if saver.last_saved_epoch:
+            print(f"stopped after epoch {saver.last_saved_epoch}; go on with: retrograd train "
+                  f"--resume {saver.path}", file=sys.stderr)
+        raise
+    written = _write_run(trainer, data, config, out)
+    print(_summary(trainer, data, time.perf_counter() - start))
+    print(f"run folder {out}: {', '.join(['config.json', CHECKPOINT] + written)}")
+    return 0
+
+
+# -- retrograd sweep ----------------------------------------------------------------------------
+
+def sweep(args: argparse.Namespace) -> int:
+    base = complete(_given(args))
+    out = args.out or _new_folder(os.path.join("runs", f"sweep-{base['dataset']}"))
+    data = load_data(base)
+    os.makedirs(out, exist_ok=True)
+    _write_json(os.path.join(out, "config.json"),
+                {**base, "lrs": args.lrs, "batch_sizes": args.batch_sizes})
+    setting = (f"{base['optimizer']}" + (f" (momentum {base['momentum']:g})" if base[
+        "optimizer"] in ("sgd", "rmsprop") else "") + f", {base['schedule']} schedule, "
+               f"{base['epochs']} epochs")
+    print(f"sweep on {base['dataset']}: {len(args.lrs)} learning rates x "
+          f"{len(args.batch_sizes)} batch sizes; {setting} each", flush=True)
+    runs, rows = [], []
+    for lr in args.lrs:
+        for batch_size in args.batch_sizes:
+            config = {**base, "lr": lr, "batch_size": batch_size}
+            stopper = [EarlyStopping(patience=config["patience"])] if config["patience"] else []
+            trainer = make_trainer(config, data, stopper)
+            start = time.perf_counter()
+            try:
+                trainer.fit(config["epochs"])
+                diverged = ""
+            except NonFiniteLossError as error:
+                diverged = f"epoch {error.epoch}, step {error.step}"
+            records = trainer.history.records
+            last = records[-1] if records else dict.fromkeys(("train_loss", "val_loss",
+                                                              "val_acc"))
+            row = {"lr": lr, "batch_size": batch_size, "epochs": len(records),
+                   "train_loss": last["train_loss"], "val_loss": last["val_loss"],
+                   "val_acc": last["val_acc"],
+                   "best_val_acc": max((r["val_acc"] for r in records), default=None),
+                   "seconds": round(time.perf_counter() - start, 3), "diverged_at": diverged}
+            rows.append(row)
+            runs.append({"lr": lr, "batch_size": batch_size, "records": records})
+            print(f"  lr {lr:<8g} batch {batch_size:<5d} "
+                  + (f"diverged at {diverged}" if diverged else
+                     f"train_loss {_number(row['train_loss'])}  val_acc "
+                     f"{_percent(row['val_acc'])}") + f"  ({row['seconds']:.1f} s)", flush=True)
+    with open(os.path.join(out, "sweep.csv"), "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    figure = plots.sweep_curves(runs, os.path.join(out, "sweep.png"),
+                                f"{base['dataset']}, mlp {base['hidden']}: {setting}")
+
+    def grid(metric: str, show) -> str:
+        by_run = {(row["lr"], row["batch_size"]): row for row in rows}
+        return _table([metric + " (rows: lr)"] + [f"batch {b}" for b in args.batch_sizes],
+                      [[f"{lr:g}"] + [("diverged" if by_run[lr, b]["diverged_at"] else
+                                       show(by_run[lr, b][metric])) for b in args.batch_sizes]
+                       for lr in args.lrs])
+
+    print(grid("val_acc", _percent))
+    print(grid("train_loss", _number))
+    print(f"results in {out}: sweep.csv" + (", sweep.png" if figure else ""))
+    return 0
+
+
+# -- retrograd eval ------------------------------------------------------------------------------
+
+def evaluate(args: argparse.Namespace) -> int:
+    saved = load(args.checkpoint)
+    if not isinstance(saved, dict):
+        raise CommandError(f"{args.checkpoint} holds a {type(saved).__name__}, not a model")
+    if isinstance(saved.get("model"), dict):  # a checkpoint of `retrograd train`
+        weights, saved_config = saved["model"], saved.get("config") or {}
+    else:  # a bare state_dict saved with rg.save(model.state_dict(), ...)
+        weights, saved_config = saved, {}
+    config = complete({**saved_config, **_given(args)})
+    data = load_data(config)
+    model = build_model(config, data.n_features, data.n_classes)
+    try:
+        model.load_state_dict(weights)
+    except (RuntimeError, TypeError) as error:
+        trained_on = f" (trained on {saved_config['dataset']})" if saved_config else ""
+        raise CommandError(f"{args.checkpoint}{trained_on} does not fit an {config['model']} "
+                           f"{config['hidden']} for {config['dataset']} ({data.n_features} "
+                           f"features, {data.n_classes} classes): {error}") from None
+    X, y = (data.X_val, data.y_val) if args.split == "val" else (data.X_train, data.y_train)
+    loss, accuracy = evaluate_model(model, build_loss(config, data.n_classes),
+                                    DataLoader(TensorDataset(X, y), batch_size=1024))
+    split = data.val_name if args.split == "val" else "training"
+    print(_table(["checkpoint", "data set", "examples", config["loss"], "accuracy"],
+                 [[args.checkpoint, f"{config['dataset']} ({split})", len(y), _number(loss),
+                   _percent(accuracy)]]))
+    return 0
+
+
+# -- retrograd datasets ----------------------------------------------------------------------------
+
+def datasets(args: argparse.Namespace) -> int:
+    rows = [[info.name.replace("_", "-"), info.n_samples, info.n_features, info.n_classes,
+             info.description + (" (needs --data-dir)" if info.needs_root else "")]
+            for info in available().values()]
+    print(_table(["name", "examples", "features", "classes", "description"], rows))
+    return 0

@@ -1,0 +1,248 @@
+"""``retrograd``: the command line (also ``python -m retrograd``).
+
+    retrograd train                        # an MLP on circles, in seconds
+    retrograd train --dataset digits --hidden 128 --optimizer adam --lr 1e-3
+    retrograd sweep --lrs 0.01,0.1,1 --batch-sizes 16,64,256
+    retrograd eval runs/circles-20250101-120000/checkpoint.npz
+    retrograd datasets
+
+Every hyper-parameter is a flag; ``retrograd COMMAND --help`` lists them with their defaults.
+Bad input ends with one line on stderr and a non-zero exit status (2 for a bad command line,
+1 for a problem met while running), never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .. import __version__
+from ..train import NonFiniteLossError
+from . import commands
+from .experiment import (ACTIVATIONS, DATASET_DEFAULTS, DEFAULTS, LOSSES, MODELS, OPTIMIZERS,
+                         SCHEDULES)
+
+EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, except that a bad command line gets one line on stderr, not the usage block."""
+
+    def error(self, message: str) -> None:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# -- checked types of the flags' values ---------------------------------------------------------
+
+def _number(kind: type, low: float | None = None, low_inclusive: bool = True,
+            high: float | None = None, what: str = "") -> Callable[[str], float]:
+    """An argparse type: a ``kind`` (int or float) number in the given range."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+        too_low = low is not None and (value < low if low_inclusive else value <= low)
+        if too_low or (high is not None and value >= high) or value != value:
+            raise argparse.ArgumentTypeError(f"{text} is out of range: expected {what}")
+        return value
+
+    return parse
+
+
+positive = _number(float, 0, False, what="a number > 0")
+non_negative = _number(float, 0, what="a number >= 0")
+positive_int = _number(int, 1, what="an integer >= 1")
+fraction = _number(float, 0, False, 1, what="a number strictly between 0 and 1")
+momentum = _number(float, 0, True, 1, what="a number in [0, 1)")
+
+
+def _list_of(item: Callable[[str], float]) -> Callable[[str], list]:
+    """An argparse type: comma-separated values, each checked by ``item``."""
+
+    def parse(text: str) -> list:
+        values = [item(part) for part in text.split(",") if part.strip()]
+        if not values:
+            raise argparse.ArgumentTypeError(f"{text!r} holds no value; give e.g. 64,64")
+        return values
+
+    return parse
+
+
+def _choice(choices: Sequence[str]) -> Callable[[str], str]:
+    """An argparse type: one of ``choices``, written with - or _ as the user likes."""
+
+    def parse(text: str) -> str:
+        value = text.strip().lower().replace("-", "_")
+        if value not in choices:
+            raise argparse.ArgumentTypeError(f"unknown value {text!r}: choose one of "
+                                             f"{', '.join(choices)}")
+        return value
+
+    return parse
+
+
+# -- the parser -------------------------------------------------------------------------------
+
+def _add_data_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("data")
+    group.add_argument("--dataset", metavar="NAME",
+                       help="the data set: circles (default), moons, spirals, blobs, xor, digits, "
+                       "mnist, fashion-mnist (see `retrograd datasets`)")
+    group.add_argument("--data-dir", metavar="DIR",
+                       help="the folder holding the MNIST / Fashion-MNIST IDX files (default: "
+                       f"{DEFAULTS['data_dir']})")
+    group.add_argument("--samples", type=positive_int, metavar="N",
+                       help="examples to generate for circles, moons, spirals, blobs, xor "
+                       "(default: 1000)")
+    group.add_argument("--val-fraction", type=fraction, metavar="F",
+                       help="the part kept for validation (digits: for testing; default: "
+                       f"{DEFAULTS['val_fraction']})")
+    group.add_argument("--seed", type=int, metavar="N",
+                       help="seeds the data, the initial weights and the shuffling: same seed, "
+                       f"same run, bit for bit (default: {DEFAULTS['seed']})")
+
+
+def _add_model_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("model")
+    group.add_argument("--model", type=_choice(MODELS), metavar="NAME",
+                       help="the network (default: mlp)")
+    per_dataset = "; ".join(f"{name}: {','.join(map(str, table['hidden']))}"
+                            for name, table in DATASET_DEFAULTS.items() if "hidden" in table)
+    group.add_argument("--hidden", type=_list_of(positive_int), metavar="SIZES",
+                       help="hidden layer sizes, comma-separated (default: "
+                       f"{','.join(map(str, DEFAULTS['hidden']))}; {per_dataset})")
+    group.add_argument("--activation", type=_choice(tuple(ACTIVATIONS)), metavar="NAME",
+                       help=f"{' | '.join(ACTIVATIONS)} (default: {DEFAULTS['activation']})")
+    group.add_argument("--loss", type=_choice(LOSSES), metavar="NAME",
+                       help="cross_entropy (default) | nll (adds LogSoftmax to the model) | "
+                       "multi_margin (the multiclass SVM hinge) | mse (onto one-hot labels)")
+
+
+def _add_training_flags(parser: argparse.ArgumentParser, grid: bool) -> None:
+    group = parser.add_argument_group("training")
+    group.add_argument("--optimizer", type=_choice(tuple(OPTIMIZERS)), metavar="NAME",
+                       help=f"{' | '.join(OPTIMIZERS)} (default: {DEFAULTS['optimizer']})")
+    if not grid:
+        group.add_argument("--lr", type=positive,
+                           help=f"the learning rate (default: {DEFAULTS['lr']})")
+        group.add_argument("--batch-size", type=positive_int, metavar="N",
+                           help=f"examples per step (default: {DEFAULTS['batch_size']})")
+    group.add_argument("--momentum", type=momentum, help="momentum of sgd and rmsprop "
+                       f"(default: {DEFAULTS['momentum']})")
+    group.add_argument("--weight-decay", type=non_negative,
+                       help=f"L2 penalty (default: {DEFAULTS['weight_decay']})")
+    defaults = ", ".join(f"{name}: {table['epochs']}" for name, table in DATASET_DEFAULTS.items())
+    group.add_argument("--epochs", type=positive_int, metavar="N",
+                       help=f"passes over the training data (default: {DEFAULTS['epochs']}; "
+                       f"{defaults})")
+    group.add_argument("--patience", type=positive_int, metavar="N",
+                       help="stop early when the validation loss has not improved for this many "
+                       "epochs (default: off)")
+    schedule = parser.add_argument_group("learning-rate schedule (stepped once per epoch)")
+    schedule.add_argument("--schedule", type=_choice(SCHEDULES), metavar="NAME",
+                          help=f"{' | '.join(SCHEDULES)} (default: {DEFAULTS['schedule']})")
+    schedule.add_argument("--step-size", type=positive_int, metavar="N",
+                          help="step: epochs between decays (default: a third of the epochs)")
+    schedule.add_argument("--milestones", type=_list_of(positive_int), metavar="EPOCHS",
+                          help="multistep: the epochs of the decays, e.g. 60,90 (default: "
+                          "half and three quarters of the epochs)")
+    schedule.add_argument("--gamma", type=positive, help="step, multistep: factor of each decay "
+                          "(default: 0.1); exponential: factor per epoch (default: 0.95)")
+    schedule.add_argument("--power", type=non_negative,
+                          help="poly: the power of the decay to 0 (default: 1.0)")
+    schedule.add_argument("--min-lr", type=non_negative,
+                          help="cosine: the learning rate at the end (default: 0)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="retrograd", description="Train, compare and evaluate neural networks "
+                    "with retrograd. `retrograd train` alone trains an MLP on the circles data "
+                    "set in seconds.")
+    parser.add_argument("--version", action="version", version=f"retrograd {__version__}")
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    def add(name: str, help: str, description: str) -> argparse.ArgumentParser:
+        return subcommands.add_parser(name, help=help, description=description)
+
+    train = add("train", "train a model and write a run folder",
+                "Train a model. Writes a run folder with config.json, metrics.csv (one row per "
+                "epoch), checkpoint.npz (resumable) and pictures: loss.png, accuracy.png and, "
+                "for 2-D data, decision_boundary.png.")
+    _add_data_flags(train)
+    _add_model_flags(train)
+    _add_training_flags(train, grid=False)
+    train.add_argument("--out", metavar="DIR",
+                       help="the run folder (default: runs/<dataset>-<date>-<time>)")
+    train.add_argument("--resume", metavar="CHECKPOINT",
+                       help="go on with the run saved in CHECKPOINT exactly where it stopped "
+                       "(after a crash or Ctrl-C); --epochs may raise its number of epochs, the "
+                       "learning-rate schedule keeps the length it was built with")
+    train.set_defaults(handler=commands.train)
+
+    sweep = add("sweep", "train over a grid of learning rates and batch sizes",
+                "Train the same model for every learning rate and batch size of a grid: one "
+                "figure with the curves of all the runs (sweep.png) and a table of their final "
+                "results (printed, and sweep.csv).")
+    sweep.add_argument("--lrs", type=_list_of(positive), metavar="LRS",
+                       default=[0.01, 0.1, 1.0],
+                       help="the learning rates, comma-separated (default: 0.01,0.1,1)")
+    sweep.add_argument("--batch-sizes", type=_list_of(positive_int), metavar="SIZES",
+                       default=[16, 64, 256],
+                       help="the batch sizes, comma-separated (default: 16,64,256)")
+    _add_data_flags(sweep)
+    _add_model_flags(sweep)
+    _add_training_flags(sweep, grid=True)
+    sweep.add_argument("--out", metavar="DIR",
+                       help="the output folder (default: runs/sweep-<dataset>-<date>-<time>)")
+    sweep.set_defaults(handler=commands.sweep)
+
+    evaluate = add("eval", "loss and accuracy of a saved model",
+                   "Evaluate a checkpoint (from `retrograd train`, or a model state_dict saved "
+                   "with rg.save) on a data set: by default the one it was trained on, its "
+                   "validation/test part.")
+    evaluate.add_argument("checkpoint", metavar="CHECKPOINT", help="the .npz file")
+    evaluate.add_argument("--split", choices=("val", "train"), default="val",
+                          help="which part of the data set (default: val)")
+    _add_data_flags(evaluate)
+    _add_model_flags(evaluate)
+    evaluate.set_defaults(handler=commands.evaluate)
+
+    listing = add("datasets", "list the data sets", "The data sets retrograd can train on.")
+    listing.set_defaults(handler=commands.datasets)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:  # --help, --version or a bad command line: already reported
+        return exit.code
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        # overflow on the way to a NaN loss is reported by the training loop, in one line
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return args.handler(args)
+    except KeyboardInterrupt:
+        print(f"retrograd {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (commands.CommandError, NonFiniteLossError, OSError, ValueError, RuntimeError,
+            IndexError, TypeError) as error:
+        if isinstance(error, OSError) and error.errno is not None and error.filename:
+            message = f"{error.filename}: {error.strerror}"  # not '[Errno 2] No such file...'
+        else:
+            message = " ".join(str(error).split())  # one line, whatever the error's layout
+        print(f"retrograd {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
