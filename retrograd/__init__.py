@@ -7,7 +7,8 @@
 """
 from .tensor import Tensor  # noqa: I001  (first: everything else builds on it)
 from . import autograd
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
+                       set_grad_enabled)
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, tensor, zeros, zeros_like)
 from .dtype import (DType, bool_ as bool, float16, float32, float64, int8, int16, int32, int64,

@@ -1,11 +1,11 @@
 """The autograd engine: graph nodes, the backward walk, grad mode and gradient checking."""
 from . import functional
-from .anomaly import detect_anomaly
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 __all__ = ["Function", "backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError",
-           "functional", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled",
-           "is_grad_enabled"]
+           "functional", "detect_anomaly", "set_detect_anomaly", "no_grad", "enable_grad",
+           "set_grad_enabled", "is_grad_enabled"]

@@ -1,26 +1,51 @@
 """``detect_anomaly()``: find the first operation whose forward or backward makes NaN or Inf.
 
-Inside the context every operation checks its result, and every recorded node remembers where in
-the user's code it was created, so the error names the operation, the shapes and that line.
+Inside the context (or a decorated function) every operation checks its result, and every
+recorded node remembers where in the user's code it was created, so the error names the
+operation, the shapes and that line::
+
+    with rg.autograd.detect_anomaly():
+        loss = (x - 3).log().sum()     # RuntimeError: anomaly: Log produced NaN in its forward
+        loss.backward()                # ... at train.py:12 in step:  loss = (x - 3).log().sum()
+
+PyTorch checks only the backward; retrograd checks the forward as well. The checks cost a scan
+of every result and a look at the call stack per operation: use the mode for debugging only.
 """
 from __future__ import annotations
 
+import functools
+import linecache
+import os
 import traceback
+import warnings
+from typing import Any, Callable, Sequence
 
 from ..backend import xp
 from .grad_mode import state
 
+# frames in these files are retrograd's own; the first frame outside is the user's code
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+_ENABLED_MESSAGE = ("Anomaly Detection has been enabled. This mode will increase the runtime "
+                    "and should only be enabled for debugging.")
+
 
 class detect_anomaly:
-    """Context manager (and decorator): raise at the first NaN or Inf in forward or backward.
+    """Context manager (and, unlike PyTorch's, decorator): raise at the first NaN or Inf in
+    forward or backward.
+
+    The RuntimeError names the operation, the shapes of its inputs and where in your code the
+    operation was called (file, line, function and the source line). ``check_nan=False`` turns
+    the checks off. Warns once, on entering, as PyTorch does.
 
     >>> with rg.autograd.detect_anomaly():
-    ...     loss = model(x).log().sum()   # RuntimeError: Log produced NaN ... at line ...
+    ...     loss = model(x).log().sum()   # RuntimeError: anomaly: Log produced NaN ... at ...
     ...     loss.backward()
     """
 
     def __init__(self, check_nan: bool = True) -> None:
         self.check_nan = check_nan
+        warnings.warn(_ENABLED_MESSAGE, stacklevel=2)
 
     def __enter__(self) -> None:
         self._previous = state.anomaly_mode
@@ -29,25 +54,52 @@ class detect_anomaly:
     def __exit__(self, *exc_info) -> None:
         state.anomaly_mode = self._previous
 
-    def __call__(self, function):
+    def __call__(self, function: Callable) -> Callable:
+        @functools.wraps(function)
         def wrapper(*args, **kwargs):
             with self:
                 return function(*args, **kwargs)
         return wrapper
 
 
+class set_detect_anomaly:
+    """Turns anomaly detection on or off: as a statement (until changed again) or as a context
+    manager, as PyTorch's ``set_detect_anomaly(mode, check_nan=True)``."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self._previous = state.anomaly_mode
+        state.anomaly_mode = bool(mode) and check_nan
+
+    def __enter__(self) -> None:
+        pass  # __init__ already switched the mode
+
+    def __exit__(self, *exc_info) -> None:
+        state.anomaly_mode = self._previous
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly()`` (or after ``set_detect_anomaly(True)``)."""
+    return state.anomaly_mode
+
+
+# -- called by Function.apply and the engine while the mode is on ------------------------------
+
 def _user_frame() -> str:
-    """The innermost stack frame outside retrograd itself, as 'file:line in function'."""
-    for frame in reversed(traceback.extract_stack()[:-1]):
-        if "/retrograd/" not in frame.filename.replace("\\", "/") or "/tests/" in frame.filename:
-            return f"{frame.filename}:{frame.lineno} in {frame.name}\n    {frame.line}"
+    """The innermost call outside retrograd itself: 'file:line in function' and its source."""
+    for frame, line_number in traceback.walk_stack(None):
+        filename = frame.f_code.co_filename
+        if not os.path.abspath(filename).startswith(_PACKAGE_DIR):
+            source = linecache.getline(filename, line_number).strip()
+            return f"{filename}:{line_number} in {frame.f_code.co_name}" + (
+                f"\n    {source}" if source else "")
     return "<unknown>"
 
 
-def _bad(value) -> str | None:
-    # a raw array, or a Tensor under create_graph (an ndarray's own .data is a memoryview)
+def _bad(value: Any) -> str | None:
+    """'NaN' or 'Inf' when ``value`` (an array, or a Tensor under create_graph) holds one."""
     array = value if isinstance(value, xp.ndarray) else getattr(value, "data", None)
-    if not isinstance(array, xp.ndarray) or array.dtype.kind != "f":
+    # (a Tensor's .data is an array; a NumPy array's own .data is a memoryview)
+    if not isinstance(array, xp.ndarray) or array.dtype.kind not in "fc":
         return None
     if xp.isnan(array).any():
         return "NaN"
@@ -56,26 +108,43 @@ def _bad(value) -> str | None:
     return None
 
 
-def _shapes(values) -> str:
+def _shapes(values: Sequence) -> str:
     return ", ".join(str(tuple(getattr(v, "shape", ()))) for v in values)
 
 
 def record_creation(node, result) -> None:
-    node.created_at = _user_frame()
+    """Remembers where ``node`` was created, for an anomaly found later in its backward."""
+    if result.grad_fn is node:  # only nodes of the graph can be met again in backward
+        node.created_at = _user_frame()
 
 
-def check_forward(op_class, args, out) -> None:
+def check_forward(op_class: type, args: Sequence, out: Any) -> None:
+    """Raises when ``out`` holds NaN or Inf that ``op_class`` made (not its inputs)."""
     kind = _bad(out)
-    if kind:
-        raise RuntimeError(f"anomaly: {op_class.__name__} produced {kind} in its forward "
-                           f"(inputs of shapes {_shapes(args)}), at\n  {_user_frame()}")
+    if kind is None:
+        return
+    name = op_class.__name__
+    for i, arg in enumerate(args):
+        # NaN in, NaN out: the culprit came earlier, from the data or code outside the mode
+        if _bad(arg) == kind:
+            raise RuntimeError(
+                f"anomaly: the input {i} of {name} (shape {tuple(arg.shape)}) already holds "
+                f"{kind}: it comes from the data, or from code run outside detect_anomaly(). "
+                f"{name} was called at\n  {_user_frame()}")
+    during = (" while computing a gradient (backward with create_graph=True)"
+              if state.create_graph else "")
+    raise RuntimeError(
+        f"anomaly: {name} produced {kind} in its forward{during} (inputs of shapes "
+        f"{_shapes(args)}, output of shape {tuple(out.shape)}), at\n  {_user_frame()}")
 
 
-def check_backward(node, grads) -> None:
-    for i, g in enumerate(grads):
-        kind = _bad(g)
-        if kind:
-            where = getattr(node, "created_at", "<unknown>")
-            raise RuntimeError(f"anomaly: the backward of {type(node).__name__} returned {kind} "
-                               f"in the gradient of its input {i} (shape {tuple(g.shape)}); "
-                               f"that operation was created at\n  {where}")
+def check_backward(node, grads: Sequence) -> None:
+    """Raises when the backward of ``node`` returned a gradient holding NaN or Inf."""
+    for i, grad in enumerate(grads):
+        kind = _bad(grad)
+        if kind is not None:
+            where = getattr(node, "created_at", "<unknown> (created outside detect_anomaly())")
+            raise RuntimeError(
+                f"anomaly: the backward of {type(node).__name__} returned {kind} in the gradient "
+                f"of its input {i} (shape {tuple(grad.shape)}); that operation was created at\n"
+                f"  {where}")
