@@ -270,7 +270,7 @@ class ModelCheckpoint(_Monitor):
 
     def __init__(self, path: str | os.PathLike, monitor: str | None = None, mode: str = "min",
                  extra: dict[str, Any] | None = None) -> None:
-        super().__init__(monitor or "train_loss", mode)
+        super().__init__(monitor or "train_loss", mode)  # the metric is unused without monitor
         self.path, self.every_epoch, self.extra = path, monitor is None, extra or {}
         self.last_saved_epoch: int | None = None
 
@@ -320,9 +320,12 @@ class ProgressBar(Callback):
             print(f"epoch {epoch}/{trainer.epochs}  {line}", file=self._out(), flush=True)
         else:
             self.bar.set_postfix_str(line)
-            self.on_train_end(trainer)
+            self._close()
 
     def on_train_end(self, trainer: "Trainer") -> None:
+        self._close()  # an epoch cut short by an error leaves its bar open
+
+    def _close(self) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
