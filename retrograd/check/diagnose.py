@@ -1,0 +1,571 @@
+"""``rg.diagnose``: the health of a network's activations and gradients, measured on one batch.
+
+    report = rg.diagnose(model, (x, y), F.cross_entropy, lr=0.1)
+    print(report)           # a table per layer and per parameter, then warnings in plain words
+    report.warnings         # [DiagnosisWarning(code='saturated', message='...', layer='1')]
+    report.to_json("diagnosis.json")
+
+It runs one forward and one backward on the batch, as a training step would, but updates
+nothing: the parameters, their ``.grad``, the buffers (BatchNorm's running statistics) and the
+global random generator (Dropout) are left exactly as they were. The model stays in its mode:
+call ``model.train()`` first to see what training sees.
+
+What is measured
+- Every layer (a module without children, or one with parameters of its own), on its output:
+  mean and standard deviation (NumPy's, ``ddof=0``); for sigmoid and tanh, the saturated
+  fraction: the entries where sigmoid < 0.03 or > 0.97, or |tanh| > 0.97, where the derivative
+  is below 0.03 (sigmoid) or 0.06 (tanh) and almost no gradient passes; for ReLU, the dead
+  fraction: the units (output features) that are 0 for every example of the batch, which pass
+  no gradient, so nothing can bring them back.
+- Every parameter that requires grad: ``|w|`` and ``|grad|`` (Frobenius norms) and, given
+  ``lr``, the update-to-weight ratio ``lr * |grad| / |w|`` of one SGD step (about 1e-3 is
+  healthy; None where ``|w| = 0``, as for biases initialised at zero).
+
+The warnings, by ``code`` (the thresholds are the constants below)
+- ``inputs_all_positive``: every input value is >= 0.
+- ``inputs_not_zero_mean``: the features' mean |mean| exceeds half their mean standard
+  deviation.
+- ``outputs_far_from_targets``: class-index targets and logits whose spread across classes
+  (standard deviation per example) exceeds 3; or value targets of the output's shape and outputs
+  whose mean or standard deviation is more than 3 target standard deviations off.
+- ``targets_outside_output_range``: a sigmoid/softmax ([0, 1]) or tanh ([-1, 1]) output and
+  targets outside that range.
+- ``saturated``: more than 20% saturated entries in a sigmoid or tanh layer.
+- ``dead_relu``: more than 25% dead units in a ReLU layer.
+- ``vanishing_gradients`` / ``exploding_gradients``: the gradient of the first weight matrix
+  (root mean square per entry, so layers of different sizes compare) is less than 1e-2 times,
+  or more than 1e2 times, the last one's; matrices are ordered by when their layers ran.
+- ``mse_after_softmax_or_sigmoid``: an MSE loss (``nn.MSELoss`` or ``F.mse_loss``) on the output
+  of a softmax or a sigmoid.
+- ``update_ratio_too_large`` / ``update_ratio_too_small``: given ``lr``, a weight matrix whose
+  update-to-weight ratio is above 1e-1 or below 1e-5.
+- ``not_finite``: the loss or a gradient is NaN or infinite.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from ..autograd.engine import grad as autograd_grad
+from ..autograd.grad_mode import enable_grad
+from ..nn import MSELoss, ReLU, Sigmoid, Softmax, Tanh
+from ..nn.module import Module
+from ..ops import activation as activation_ops
+from ..ops import elementwise as elementwise_ops
+from ..ops.loss import mse_loss
+from ..random import default_generator
+from ..tensor import Tensor
+
+__all__ = ["diagnose", "DiagnosisReport", "DiagnosisWarning", "LayerStats", "ParameterStats"]
+
+SIGMOID_SATURATION = 0.03     # sigmoid below this or above 1 - this is saturated
+TANH_SATURATION = 0.97        # |tanh| above this is saturated
+SATURATED_LIMIT = 0.20        # warn above this fraction of saturated entries in a layer
+DEAD_LIMIT = 0.25             # warn above this fraction of dead ReLU units in a layer
+NOT_ZERO_MEAN_LIMIT = 0.5     # warn when the inputs' mean |mean| / mean std exceeds this
+LOGIT_SPREAD_LIMIT = 3.0      # warn when logits spread more than this across classes
+TARGET_DISTANCE_LIMIT = 3.0   # warn when outputs are this many target stds off the targets
+VANISHING_RATIO = 1e-2        # warn when the first / last weight gradient is below this
+EXPLODING_RATIO = 1e2         # ... or above this
+UPDATE_RATIO_RANGE = (1e-5, 1e-1)  # around the healthy 1e-3, a factor of 100 either way
+
+# an activation is recognised by its layer or, in a custom forward, by the operation that made it
+_KIND_OF_MODULE = {Sigmoid: "sigmoid", Tanh: "tanh", ReLU: "relu", Softmax: "softmax"}
+_KIND_OF_OP = {activation_ops.Sigmoid: "sigmoid", elementwise_ops.Tanh: "tanh",
+               activation_ops.ReLU: "relu", activation_ops.Softmax: "softmax"}
+_OUTPUT_RANGE = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+
+
+@dataclass
+class LayerStats:
+    """Statistics of one layer's output. ``saturated``: fraction of entries (sigmoid and tanh
+    only); ``dead``: fraction of units that are 0 for the whole batch (ReLU only)."""
+
+    name: str
+    type: str
+    shape: tuple
+    mean: float
+    std: float
+    saturated: float | None = None
+    dead: float | None = None
+
+
+@dataclass
+class ParameterStats:
+    """One parameter: ``norm`` = |w|, ``grad_norm`` = |grad| (None: no gradient reached it),
+    ``update_ratio`` = lr * |grad| / |w| (None without lr, gradient or weight)."""
+
+    name: str
+    shape: tuple
+    norm: float
+    grad_norm: float | None
+    update_ratio: float | None
+
+
+@dataclass
+class DiagnosisWarning:
+    """A problem found, in plain words; ``code`` names its kind (see the module's docstring) and
+    ``layer`` the layer or parameter concerned, if one is."""
+
+    code: str
+    message: str
+    layer: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DiagnosisReport:
+    """What ``diagnose`` found. ``print(report)`` shows it; programs read the attributes.
+
+    Attributes: ``loss`` (float), ``lr``, ``inputs`` and ``outputs`` (dicts of mean, std, min,
+    max), ``layers`` (list of LayerStats, in the order the layers ran), ``parameters`` (list of
+    ParameterStats, in ``named_parameters`` order), ``warnings`` (list of DiagnosisWarning).
+    """
+
+    def __init__(self, loss: float, lr: float | None, inputs: dict | None, outputs: dict,
+                 layers: list[LayerStats], parameters: list[ParameterStats],
+                 warnings: list[DiagnosisWarning]) -> None:
+        self.loss, self.lr, self.inputs, self.outputs = loss, lr, inputs, outputs
+        self.layers, self.parameters, self.warnings = layers, parameters, warnings
+
+    @property
+    def grad_norms(self) -> dict[str, float | None]:
+        """``{parameter name: |grad|}``, to follow over training."""
+        return {p.name: p.grad_norm for p in self.parameters}
+
+    def to_dict(self) -> dict:
+        """Everything in plain Python types (shapes as lists), for JSON or a program."""
+        def plain(stats) -> dict:
+            entry = asdict(stats)
+            if "shape" in entry:
+                entry["shape"] = list(entry["shape"])
+            return entry
+        return {"loss": self.loss, "lr": self.lr, "inputs": self.inputs, "outputs": self.outputs,
+                "layers": [plain(s) for s in self.layers],
+                "parameters": [plain(s) for s in self.parameters],
+                "warnings": [plain(w) for w in self.warnings]}
+
+    def to_json(self, path: str | None = None) -> str:
+        """The report as JSON text (NaN and infinities written as null); also written to
+        ``path`` if given."""
+        text = json.dumps(_finite_or_none(self.to_dict()), indent=2)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as file:
+                file.write(text + "\n")
+        return text
+
+    def __str__(self) -> str:
+        lines = [f"Diagnosis on one batch: loss {self.loss:.4g}"
+                 + (f", lr {self.lr:g}" if self.lr is not None else "")]
+        if self.inputs is not None:
+            lines.append("inputs:  " + _summary(self.inputs))
+        lines += ["outputs: " + _summary(self.outputs), "", "Activations (layer outputs)"]
+        lines += _table(["layer", "type", "shape", "mean", "std", "saturated", "dead"],
+                        [[s.name, s.type, str(s.shape), f"{s.mean:.3g}", f"{s.std:.3g}",
+                          _percent(s.saturated), _percent(s.dead)] for s in self.layers])
+        lines += ["", "Gradients (per parameter)"]
+        lines += _table(["parameter", "shape", "|w|", "|grad|", "lr*|grad|/|w|"],
+                        [[p.name, str(p.shape), f"{p.norm:.3g}", _scientific(p.grad_norm),
+                          _scientific(p.update_ratio)] for p in self.parameters])
+        lines.append("")
+        if self.warnings:
+            lines.append(f"Warnings ({len(self.warnings)})")
+            lines += [f"- [{w.code}] {w.message}" for w in self.warnings]
+        else:
+            lines.append("No warnings: activations and gradients look healthy on this batch.")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"<DiagnosisReport: {len(self.layers)} layers, {len(self.parameters)} "
+                f"parameters, {len(self.warnings)} warnings>")
+
+
+def diagnose(model: Module, batch: tuple | list, loss_fn: Callable[[Tensor, Tensor], Tensor],
+             lr: float | None = None) -> DiagnosisReport:
+    """Measures activations and gradients of ``model`` on one batch and warns about what the
+    lectures warn about (saturation, dead ReLUs, vanishing gradients, uncentered inputs...).
+
+    Args:
+        model: an ``rg.nn.Module``.
+        batch: a pair ``(input, target)`` as a DataLoader yields: input (N, ...) and target as
+            ``loss_fn`` expects them, Tensors or NumPy arrays.
+        loss_fn: ``loss_fn(model(input), target)`` gives the scalar loss (``F.cross_entropy``,
+            ``nn.MSELoss()``...).
+        lr: the learning rate, to compute the update-to-weight ratio ``lr * |grad| / |w|``.
+
+    Returns a ``DiagnosisReport``; the model, its ``.grad``, its buffers and the global random
+    generator are left unchanged.
+
+    >>> net = rg.nn.Sequential(rg.nn.Linear(2, 16), rg.nn.Tanh(), rg.nn.Linear(16, 3))
+    >>> print(rg.diagnose(net, (rg.randn(64, 2), rg.randint(0, 3, (64,))), F.cross_entropy))
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"diagnose: model must be an rg.nn.Module, got {type(model).__name__}")
+    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        raise TypeError("diagnose: batch must be a pair (input, target), as a DataLoader yields; "
+                        f"got {type(batch).__name__}"
+                        + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else ""))
+    if lr is not None and not lr > 0:
+        raise ValueError(f"diagnose: lr must be a positive number, got {lr!r}")
+    input, target = (_as_tensor(value, what) for value, what in zip(batch, ("input", "target")))
+    named = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
+    if not named:
+        raise ValueError("diagnose: the model has no parameter that requires grad, so there is "
+                         "no gradient to diagnose")
+
+    calls: list[tuple[str, Module, Any]] = []
+    with _recording_layers(model, calls), _state_kept(model), enable_grad():
+        output = model(input)
+        loss = loss_fn(output, target)
+        if not isinstance(loss, Tensor) or loss.numel() != 1:
+            raise TypeError("diagnose: loss_fn(model(input), target) must return a scalar "
+                            f"Tensor, got {_describe(loss)}")
+        if not loss.requires_grad:
+            raise RuntimeError("diagnose: the loss does not depend on any parameter that "
+                               "requires grad (was it computed under no_grad or detached?)")
+        # autograd.grad returns the gradients and leaves every .grad untouched
+        grads = autograd_grad(loss, [p for _, p in named], allow_unused=True)
+
+    layers = _layer_stats(calls)
+    parameters = [_parameter_stats(name, p, g, lr) for (name, p), g in zip(named, grads)]
+    last_kind = _activation_kind(calls[-1][1] if calls and calls[-1][2] is output else None,
+                                 output)
+    inputs = _summary_of(input.data) if input.data.dtype.kind == "f" else None
+    warnings = [*_input_warnings(input.data),
+                *_output_warnings(output.data, target.data, last_kind),
+                *_layer_warnings(layers),
+                *_flow_warnings(_weights_in_running_order(named, grads, calls)),
+                *_loss_warnings(loss_fn, last_kind),
+                *_update_warnings(parameters, lr),
+                *_finite_warnings(float(loss.data), parameters)]
+    return DiagnosisReport(float(loss.data), lr, inputs, _summary_of(output.data), layers,
+                           parameters, warnings)
+
+
+# -- running the model --------------------------------------------------------------------------
+
+class _recording_layers:
+    """Inside: every layer of ``model`` appends (name, module, output) to ``calls`` when it runs.
+
+    The layers' ``forward`` is wrapped by an instance attribute, removed on exit.
+    """
+
+    def __init__(self, model: Module, calls: list) -> None:
+        self.layers = [(name or type(module).__name__, module)
+                       for name, module in model.named_modules()
+                       if not module._modules or any(p is not None
+                                                     for p in module._parameters.values())]
+        self.calls = calls
+
+    def __enter__(self) -> None:
+        for name, module in self.layers:
+            module.forward = self._recorder(name, module, module.forward)
+
+    def __exit__(self, *exc_info) -> None:
+        for _, module in self.layers:
+            del module.__dict__["forward"]
+
+    def _recorder(self, name: str, module: Module, forward: Callable) -> Callable:
+        def recorded_forward(*args, **kwargs):
+            output = forward(*args, **kwargs)
+            self.calls.append((name, module, output))
+            return output
+        return recorded_forward
+
+
+class _state_kept:
+    """Inside, the model's buffers and the global random generator may change; on exit they are
+    as they were (a diagnosis must not alter the training it looks at)."""
+
+    def __init__(self, model: Module) -> None:
+        self.buffers = [(module, name, buffer, buffer.data.copy())
+                        for module in model.modules()
+                        for name, buffer in module._buffers.items() if buffer is not None]
+        self.rng_state = default_generator.get_state()
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc_info) -> None:
+        for module, name, buffer, data in self.buffers:
+            buffer.data = data
+            module._buffers[name] = buffer
+        default_generator.set_state(self.rng_state)
+
+
+def _as_tensor(value: Any, what: str) -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return Tensor(value)
+    raise TypeError(f"diagnose: the batch's {what} must be a Tensor or a NumPy array, got "
+                    f"{type(value).__name__}")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, Tensor):
+        return f"a Tensor of shape {tuple(value.shape)}"
+    return f"a {type(value).__name__}"
+
+
+# -- statistics ---------------------------------------------------------------------------------
+
+def _activation_kind(module: Module | None, output: Any) -> str | None:
+    """'sigmoid', 'tanh', 'relu', 'softmax' when ``output`` comes out of one, else None."""
+    return _KIND_OF_MODULE.get(type(module)) or _KIND_OF_OP.get(type(output.grad_fn))
+
+
+def _summary_of(values: np.ndarray) -> dict:
+    values = values.astype(np.float64)
+    return {"mean": float(values.mean()), "std": float(values.std()),
+            "min": float(values.min()), "max": float(values.max())}
+
+
+def _layer_stats(calls: list) -> list[LayerStats]:
+    stats, times_called = [], {}
+    for name, module, output in calls:
+        if not isinstance(output, Tensor) or output.data.dtype.kind != "f":
+            continue  # a layer giving a tuple or indices has no activation statistics
+        times_called[name] = times_called.get(name, 0) + 1
+        if times_called[name] > 1:  # a layer used twice gets one row per call
+            name = f"{name} (call {times_called[name]})"
+        values = output.data.astype(np.float64)
+        kind = _activation_kind(module, output)
+        saturated = dead = None
+        if kind == "sigmoid":
+            saturated = float(np.mean((values < SIGMOID_SATURATION)
+                                      | (values > 1 - SIGMOID_SATURATION)))
+        elif kind == "tanh":
+            saturated = float(np.mean(np.abs(values) > TANH_SATURATION))
+        elif kind == "relu":
+            # a unit is one output feature; dead when no example of the batch activates it
+            dead = float(np.mean(np.all(_per_unit(values) <= 0, axis=0)))
+        stats.append(LayerStats(name, type(module).__name__, tuple(output.shape),
+                                float(values.mean()), float(values.std()), saturated, dead))
+    return stats
+
+
+def _per_unit(values: np.ndarray) -> np.ndarray:
+    """(N, units) in float64: one row per example, one column per feature or unit."""
+    values = np.atleast_1d(values).astype(np.float64)
+    return values.reshape(len(values), -1)
+
+
+def _parameter_stats(name: str, param: Tensor, grad: Tensor | None,
+                     lr: float | None) -> ParameterStats:
+    norm = float(np.linalg.norm(param.data.astype(np.float64)))
+    grad_norm = None if grad is None else float(np.linalg.norm(grad.data.astype(np.float64)))
+    ratio = None
+    if lr is not None and grad_norm is not None and norm > 0:
+        ratio = lr * grad_norm / norm
+    return ParameterStats(name, tuple(param.shape), norm, grad_norm, ratio)
+
+
+def _weights_in_running_order(named: list, grads: tuple,
+                              calls: list) -> list[tuple[str, np.ndarray]]:
+    """The weight matrices (parameters of 2 or more dimensions) that got a gradient, with it,
+    ordered by the first run of the layer that owns them (unknown owners last)."""
+    first_run = {}
+    for index, (_, module, _) in enumerate(calls):
+        for param in module._parameters.values():
+            if param is not None:
+                first_run.setdefault(id(param), index)
+    weights = [(first_run.get(id(p), len(calls)), position, name, g.data)
+               for position, ((name, p), g) in enumerate(zip(named, grads))
+               if p.ndim >= 2 and g is not None]
+    return [(name, grad) for *_, name, grad in sorted(weights, key=lambda w: w[:2])]
+
+
+# -- warnings -----------------------------------------------------------------------------------
+
+def _input_warnings(x: np.ndarray) -> Iterator[DiagnosisWarning]:
+    if x.dtype.kind != "f" or x.size == 0:
+        return  # class indices (for an Embedding) have no scale to check
+    x = _per_unit(x)
+    if x.min() >= 0 and x.max() > 0:
+        yield DiagnosisWarning(
+            "inputs_all_positive",
+            f"The inputs are all positive (min {x.min():.3g}). Then, for each unit of the first "
+            "layer, the gradients of all its weights have the same sign: they can only all go "
+            "up or all go down together, and gradient descent zig-zags. Center the data: "
+            "subtract each feature's mean (and divide by its standard deviation).")
+        return
+    mean_std = x.std(axis=0).mean()
+    off_center = np.abs(x.mean(axis=0)).mean()
+    if off_center > NOT_ZERO_MEAN_LIMIT * mean_std:
+        yield DiagnosisWarning(
+            "inputs_not_zero_mean",
+            f"The inputs are not zero-mean: their features' means are {off_center:.3g} away "
+            f"from 0 on average, for a typical standard deviation of {mean_std:.3g}. Subtract "
+            "each feature's mean (computed on the training set) before training.")
+
+
+def _output_warnings(output: np.ndarray, target: np.ndarray,
+                     kind: str | None) -> Iterator[DiagnosisWarning]:
+    if output.dtype.kind != "f":
+        return
+    output = output.astype(np.float64)
+    if target.dtype.kind in "iub" and output.ndim >= 2 and kind not in _OUTPUT_RANGE:
+        # class indices: at initialisation the logits should be small (a near-uniform softmax,
+        # initial loss near log C)
+        spread = output.std(axis=1).mean()
+        if spread > LOGIT_SPREAD_LIMIT:
+            yield DiagnosisWarning(
+                "outputs_far_from_targets",
+                f"The initial outputs (logits) are large: they spread by {spread:.3g} across "
+                f"classes. The softmax is already confident before any training, so the initial "
+                f"loss is far above log({output.shape[1]}) = {math.log(output.shape[1]):.3g}, "
+                "that of a uniform guess, and its gradients are extreme. Normalise the inputs "
+                "or initialise the last layer with smaller weights.")
+        return
+    if target.dtype.kind != "f" or target.shape != output.shape or target.size == 0:
+        return
+    target = target.astype(np.float64)
+    if kind in _OUTPUT_RANGE:
+        low, high = _OUTPUT_RANGE[kind]
+        if target.min() < low or target.max() > high:
+            yield DiagnosisWarning(
+                "targets_outside_output_range",
+                f"The model ends with a {kind}, whose outputs lie in [{low:g}, {high:g}], but "
+                f"the targets range over [{target.min():.3g}, {target.max():.3g}]: the outputs "
+                "can never reach them. Rescale the targets, or end with a linear layer for "
+                "regression.")
+            return
+    scale = target.std() if target.std() > 0 else 1.0
+    if (abs(output.mean() - target.mean()) > TARGET_DISTANCE_LIMIT * scale
+            or output.std() > TARGET_DISTANCE_LIMIT * scale):
+        yield DiagnosisWarning(
+            "outputs_far_from_targets",
+            f"The initial outputs (mean {output.mean():.3g}, std {output.std():.3g}) are far "
+            f"from the targets (mean {target.mean():.3g}, std {target.std():.3g}): the first "
+            "steps will only shift and rescale the outputs, with large gradients. Standardise "
+            "the targets, or start the last layer's bias at their mean.")
+
+
+def _layer_warnings(layers: list[LayerStats]) -> Iterator[DiagnosisWarning]:
+    for layer in layers:
+        if layer.saturated is not None and layer.saturated > SATURATED_LIMIT:
+            yield DiagnosisWarning(
+                "saturated",
+                f"Layer {layer.name} ({layer.type}): {layer.saturated:.0%} of its outputs are "
+                "saturated (sigmoid below 0.03 or above 0.97, |tanh| above 0.97), where its "
+                "derivative is nearly 0: gradients vanish through it. Use smaller initial "
+                "weights, normalise the inputs, or use ReLU.", layer.name)
+        if layer.dead is not None and layer.dead > DEAD_LIMIT:
+            yield DiagnosisWarning(
+                "dead_relu",
+                f"Layer {layer.name} ({layer.type}): {layer.dead:.0%} of its units are dead "
+                "(0 for every example of the batch). A dead ReLU passes no gradient, so its "
+                "weights never change again. Look for large negative biases or a too large "
+                "learning rate, or use LeakyReLU.", layer.name)
+
+
+def _flow_warnings(weights: list[tuple[str, np.ndarray]]) -> Iterator[DiagnosisWarning]:
+    if len(weights) < 2:
+        return
+    (first, first_grad), (last, last_grad) = weights[0], weights[-1]
+    first_rms, last_rms = (float(np.sqrt(np.mean(g.astype(np.float64) ** 2)))
+                           for g in (first_grad, last_grad))
+    if last_rms == 0 or not math.isfinite(first_rms / last_rms):
+        return  # no gradient at the end at all: not_finite or dead units say why
+    ratio = first_rms / last_rms
+    where = (f"the first weight matrix ({first}) gets gradients {ratio:.1e} times as large "
+             f"(root mean square per entry) as the last one ({last})")
+    if ratio < VANISHING_RATIO:
+        yield DiagnosisWarning(
+            "vanishing_gradients",
+            f"Gradients vanish from layer to layer: {where}, so the first layers barely learn. "
+            "Each sigmoid multiplies the gradient by at most 0.25: use ReLU or tanh, a "
+            "better initialisation, or fewer layers.", first)
+    elif ratio > EXPLODING_RATIO:
+        yield DiagnosisWarning(
+            "exploding_gradients",
+            f"Gradients explode from layer to layer: {where}, so the first layers take huge "
+            "steps. Use smaller initial weights or a smaller learning rate, or clip the "
+            "gradients (rg.nn.utils.clip_grad_norm_).", first)
+
+
+def _loss_warnings(loss_fn: Callable, last_kind: str | None) -> Iterator[DiagnosisWarning]:
+    is_mse = (isinstance(loss_fn, MSELoss) or loss_fn is mse_loss
+              or getattr(loss_fn, "func", None) is mse_loss)  # also functools.partial(mse_loss)
+    if is_mse and last_kind in ("softmax", "sigmoid"):
+        fix = ("F.cross_entropy on the logits (no softmax layer)" if last_kind == "softmax"
+               else "F.binary_cross_entropy_with_logits on the logits (no sigmoid layer)")
+        yield DiagnosisWarning(
+            "mse_after_softmax_or_sigmoid",
+            f"The loss is a mean squared error on the output of a {last_kind}. When the "
+            f"{last_kind} saturates on a wrong answer its derivative is nearly 0, so a large "
+            f"error gives almost no gradient and learning stalls. Use {fix}.")
+
+
+def _update_warnings(parameters: list[ParameterStats],
+                     lr: float | None) -> Iterator[DiagnosisWarning]:
+    low, high = UPDATE_RATIO_RANGE
+    weights = [p for p in parameters if len(p.shape) >= 2 and p.update_ratio is not None]
+    too_large = [p for p in weights if p.update_ratio > high]
+    too_small = [p for p in weights if p.update_ratio < low]
+    if too_large:
+        yield DiagnosisWarning(
+            "update_ratio_too_large",
+            f"With lr={lr:g}, one step would change {_names(too_large)} by more than {high:g} of "
+            f"their size (lr*|grad|/|w| up to {max(p.update_ratio for p in too_large):.1e}; "
+            "about 1e-3 is healthy): the learning rate is probably too high.",
+            too_large[0].name)
+    if too_small:
+        yield DiagnosisWarning(
+            "update_ratio_too_small",
+            f"With lr={lr:g}, one step would change {_names(too_small)} by less than {low:g} of "
+            f"their size (lr*|grad|/|w| down to {min(p.update_ratio for p in too_small):.1e}; "
+            "about 1e-3 is healthy): the learning rate is probably too low, training will "
+            "crawl.", too_small[0].name)
+
+
+def _finite_warnings(loss: float, parameters: list[ParameterStats]) -> Iterator[DiagnosisWarning]:
+    bad = [p for p in parameters if p.grad_norm is not None and not math.isfinite(p.grad_norm)]
+    if not math.isfinite(loss) or bad:
+        what = "the loss is" if not math.isfinite(loss) else f"the gradient of {_names(bad)} is"
+        yield DiagnosisWarning(
+            "not_finite",
+            f"{what[0].upper()}{what[1:]} NaN or infinite. Run one step under "
+            "rg.autograd.detect_anomaly() to find the operation that produced it.")
+
+
+# -- text ---------------------------------------------------------------------------------------
+
+def _names(parameters: list[ParameterStats]) -> str:
+    return ", ".join(p.name for p in parameters)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _scientific(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2e}"
+
+
+def _summary(stats: dict) -> str:
+    return ", ".join(f"{key} {value:.3g}" for key, value in stats.items())
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """Left-aligned columns, as wide as their widest cell."""
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows)]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+            for row in [headers, *rows]]
+
+
+def _finite_or_none(value: Any) -> Any:
+    # strict JSON has no NaN or Infinity
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite_or_none(item) for item in value]
+    return value
