@@ -31,6 +31,8 @@ from . import scratch
 from . import optim
 from .serialization import load, save
 from . import train  # after optim and serialization, which it uses
+from . import check
+from .check import diagnose  # after nn, whose layers it recognises
 
 clip = clamp
 concatenate = cat

@@ -5,6 +5,7 @@
     retrograd sweep --lrs 0.01,0.1,1 --batch-sizes 16,64,256
     retrograd eval runs/circles-20250101-120000/checkpoint.npz
     retrograd datasets
+    retrograd check my_network.py          # checks the gradients of a hand-written backward
 
 Every hyper-parameter is a flag; ``retrograd COMMAND --help`` lists them with their defaults.
 Bad input ends with one line on stderr and a non-zero exit status (2 for a bad command line,
@@ -19,6 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .. import __version__
+from ..check import cli as check_cli
 from ..train import NonFiniteLossError
 from . import commands
 from .experiment import (ACTIVATIONS, DATASET_DEFAULTS, DEFAULTS, LOSSES, MODELS, OPTIMIZERS,
@@ -214,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = add("datasets", "list the data sets", "The data sets retrograd can train on.")
     listing.set_defaults(handler=commands.datasets)
+    check_cli.add_parser(subcommands)
     return parser
 
 
