@@ -434,7 +434,8 @@ def _recognise(yours: np.ndarray, expected: np.ndarray, known: np.ndarray, theta
                                    "||theta||^2 is 2 lambda theta"),
                              (-1.0, "the L2 term 2 lambda theta is counted twice")):
             if matches(yours + share * 2 * l2 * theta):
-                return "l2", f"yours {share * 2 * l2:+g} theta matches: {words}"
+                return "l2", (f"yours {'+' if share > 0 else '-'} {abs(share) * 2 * l2:g} theta "
+                              f"matches: {words}")
     theta_known = theta[known]
     if theta_known.size >= 2 and theta_known @ theta_known > 0:
         slope = float(missing_known @ theta_known / (theta_known @ theta_known))
