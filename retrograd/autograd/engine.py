@@ -192,7 +192,7 @@ def _as_grad(value: Any, like: Tensor, create_graph: bool, what: str) -> Any:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs: {what} has shape "
                 f"{tuple(like.shape)}; pass gradient= (a tensor of that shape) to backward")
-        value = xp.ones_like(like.data)
+        value = xp.ones(like.data.shape, like.data.dtype)
     elif isinstance(value, Tensor):
         value = value if create_graph else value.data
     else:
@@ -220,7 +220,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
              retain_graph: bool | None = None, create_graph: bool = False) -> None:
     """Accumulates into leaves' ``.grad`` the gradient of ``tensors`` (``Tensor.backward``)."""
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
-    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+    if grad_tensors is None or isinstance(grad_tensors, (Tensor, xp.ndarray)):
         grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
     _check_outputs(tensors)
     grads = [_as_grad(g, t, create_graph, "the output") for t, g in zip(tensors, grad_tensors)]
@@ -243,7 +243,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single_input = isinstance(inputs, Tensor)
     inputs = [inputs] if single_input else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+    if grad_outputs is None or isinstance(grad_outputs, (Tensor, xp.ndarray)):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     _check_outputs(outputs)
     for i, tensor in enumerate(inputs):

@@ -26,8 +26,9 @@ The warnings, by ``code`` (the thresholds are the constants below)
 - ``inputs_not_zero_mean``: the features' mean |mean| exceeds half their mean standard
   deviation.
 - ``outputs_far_from_targets``: class-index targets and logits whose spread across classes
-  (standard deviation per example) exceeds 3; or value targets of the output's shape and outputs
-  whose mean or standard deviation is more than 3 target standard deviations off.
+  (standard deviation per example) exceeds 3 while their cross-entropy exceeds log(C), that of
+  a uniform guess; or value targets of the output's shape and outputs whose mean or standard
+  deviation is more than 3 target standard deviations off.
 - ``targets_outside_output_range``: a sigmoid/softmax ([0, 1]) or tanh ([-1, 1]) output and
   targets outside that range.
 - ``saturated``: more than 20% saturated entries in a sigmoid or tanh layer.
@@ -45,8 +46,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -59,8 +61,10 @@ from ..ops import elementwise as elementwise_ops
 from ..ops.loss import mse_loss
 from ..random import default_generator
 from ..tensor import Tensor
+from ..train import Callback
 
-__all__ = ["diagnose", "DiagnosisReport", "DiagnosisWarning", "LayerStats", "ParameterStats"]
+__all__ = ["diagnose", "DiagnosisReport", "DiagnosisWarning", "LayerStats", "ParameterStats",
+           "DiagnosisCallback"]
 
 SIGMOID_SATURATION = 0.03     # sigmoid below this or above 1 - this is saturated
 TANH_SATURATION = 0.97        # |tanh| above this is saturated
@@ -247,6 +251,76 @@ def diagnose(model: Module, batch: tuple | list, loss_fn: Callable[[Tensor, Tens
                            parameters, warnings)
 
 
+class DiagnosisCallback(Callback):
+    """A callback of ``rg.train``: ``diagnose`` on a fixed batch as each chosen epoch begins
+    (epoch 1: the network as initialised), and the gradient norm of every parameter averaged
+    over each epoch's steps, to follow over training.
+
+    With ``folder``, each report is written there as ``epoch-<N>.txt`` and ``epoch-<N>.json``,
+    and a line per report is printed. ``reports`` maps epochs to reports; ``grad_norms`` maps
+    parameter names to their per-epoch mean |grad| (``epochs_seen`` gives the epochs).
+
+    >>> diagnosis = DiagnosisCallback((X[:256], y[:256]), epochs=[1, 5, 10], folder="run")
+    >>> rg.train.fit(model, F.cross_entropy, optimizer, loader, 10, callbacks=[diagnosis])
+    """
+
+    def __init__(self, batch: tuple | list, epochs: Sequence[int],
+                 folder: str | None = None) -> None:
+        self.batch, self.epochs, self.folder = batch, sorted(set(epochs)), folder
+        self.reports: dict[int, DiagnosisReport] = {}
+        # one entry per epoch: {"epoch", "steps", "sums": {parameter name: sum of |grad|}}
+        self._per_epoch: list[dict] = []
+
+    def on_epoch_begin(self, trainer, epoch: int) -> None:
+        self._per_epoch.append({"epoch": epoch, "steps": 0, "sums": {}})
+        if epoch not in self.epochs:
+            return
+        was_training = trainer.model.training
+        trainer.model.train()  # what the coming steps will see (Dropout, BatchNorm)
+        try:
+            report = diagnose(trainer.model, self.batch, trainer.loss_fn,
+                              lr=trainer.optimizer.param_groups[0]["lr"])
+        finally:
+            trainer.model.train(was_training)
+        self.reports[epoch] = report
+        if self.folder is not None:
+            os.makedirs(self.folder, exist_ok=True)
+            path = os.path.join(self.folder, f"epoch-{epoch}")
+            with open(path + ".txt", "w", encoding="utf-8") as file:
+                file.write(str(report) + "\n")
+            report.to_json(path + ".json")
+            found = ", ".join(dict.fromkeys(w.code for w in report.warnings)) or "no warning"
+            print(f"diagnosis before epoch {epoch}: {found} (see {path}.txt)", flush=True)
+
+    def on_batch_end(self, trainer, step: int, loss: float, accuracy: float | None) -> None:
+        # after the optimizer step, .grad still holds this step's gradients
+        current = self._per_epoch[-1]
+        current["steps"] += 1
+        sums = current["sums"]
+        for name, param in trainer.model.named_parameters():
+            if param.grad is not None:
+                norm = float(np.linalg.norm(param.grad.data.astype(np.float64)))
+                sums[name] = sums.get(name, 0.0) + norm
+
+    @property
+    def epochs_seen(self) -> list[int]:
+        return [entry["epoch"] for entry in self._per_epoch if entry["steps"]]
+
+    @property
+    def grad_norms(self) -> dict[str, list[float | None]]:
+        """``{parameter name: [mean |grad| of each epoch in epochs_seen]}``."""
+        done = [entry for entry in self._per_epoch if entry["steps"]]
+        names = dict.fromkeys(name for entry in done for name in entry["sums"])
+        return {name: [entry["sums"][name] / entry["steps"] if name in entry["sums"] else None
+                       for entry in done] for name in names}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"per_epoch": self._per_epoch}  # a resumed run goes on with the same curves
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._per_epoch = list(state.get("per_epoch", []))
+
+
 # -- running the model --------------------------------------------------------------------------
 
 class _recording_layers:
@@ -411,17 +485,22 @@ def _output_warnings(output: np.ndarray, target: np.ndarray,
         return
     output = output.astype(np.float64)
     if target.dtype.kind in "iub" and output.ndim >= 2 and kind not in _OUTPUT_RANGE:
-        # class indices: at initialisation the logits should be small (a near-uniform softmax,
-        # initial loss near log C)
+        # class indices: logits should start small (a near-uniform softmax, a loss near log C);
+        # large ones are fine only once they are right (a low loss, after training)
         spread = output.std(axis=1).mean()
-        if spread > LOGIT_SPREAD_LIMIT:
-            yield DiagnosisWarning(
-                "outputs_far_from_targets",
-                f"The initial outputs (logits) are large: they spread by {spread:.3g} across "
-                f"classes. The softmax is already confident before any training, so the initial "
-                f"loss is far above log({output.shape[1]}) = {math.log(output.shape[1]):.3g}, "
-                "that of a uniform guess, and its gradients are extreme. Normalise the inputs "
-                "or initialise the last layer with smaller weights.")
+        classes = output.shape[1]
+        fits = (target.shape == output.shape[:1] + output.shape[2:]
+                and target.min() >= 0 and target.max() < classes)
+        if spread > LOGIT_SPREAD_LIMIT and fits:
+            loss = _cross_entropy(output, target)
+            if loss > math.log(classes):
+                yield DiagnosisWarning(
+                    "outputs_far_from_targets",
+                    f"The outputs (logits) are large and confidently wrong: they spread by "
+                    f"{spread:.3g} across classes, and their cross-entropy, {loss:.3g}, is above "
+                    f"log({classes}) = {math.log(classes):.3g}, that of a uniform guess: the "
+                    "gradients are extreme. At initialisation, normalise the inputs or give the "
+                    "last layer smaller weights.")
         return
     if target.dtype.kind != "f" or target.shape != output.shape or target.size == 0:
         return
@@ -445,6 +524,14 @@ def _output_warnings(output: np.ndarray, target: np.ndarray,
             f"from the targets (mean {target.mean():.3g}, std {target.std():.3g}): the first "
             "steps will only shift and rescale the outputs, with large gradients. Standardise "
             "the targets, or start the last layer's bias at their mean.")
+
+
+def _cross_entropy(logits: np.ndarray, target: np.ndarray) -> float:
+    """Mean ``-log softmax(logits)_target`` over examples (and any further positions)."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probabilities = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    picked = np.take_along_axis(log_probabilities, np.expand_dims(target, 1), axis=1)
+    return float(-picked.mean())
 
 
 def _layer_warnings(layers: list[LayerStats]) -> Iterator[DiagnosisWarning]:

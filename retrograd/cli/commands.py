@@ -10,6 +10,7 @@ import time
 from typing import Any, Sequence
 
 from .. import __version__
+from ..check.diagnose import DiagnosisCallback
 from ..datasets import available
 from ..serialization import load
 from ..train import (EarlyStopping, ModelCheckpoint, NonFiniteLossError, ProgressBar, Trainer,
@@ -21,6 +22,7 @@ from .experiment import (DEFAULTS, Data, build_loss, build_model, build_optimize
 
 CHECKPOINT = "checkpoint.npz"
 
+DIAGNOSIS_EXAMPLES = 256  # the fixed batch of --diagnose: the first training examples
 
 class CommandError(Exception):
     """A problem to report to the user in one line (the command then exits with status 1)."""
@@ -130,7 +132,46 @@ def _write_run(trainer: Trainer, data: Data, config: dict[str, Any], out: str) -
             trainer.model, data.X_val, data.y_val, os.path.join(out, "decision_boundary.png"),
             f"{config['dataset']}: {data.val_name} accuracy {_percent(accuracy)}")
         pictures += [picture] if picture else []
-    return ["metrics.csv"] + [os.path.basename(path) for path in pictures]
+    written = ["metrics.csv"] + [os.path.basename(path) for path in pictures]
+    for callback in trainer.callbacks:
+        if isinstance(callback, DiagnosisCallback):
+            written += _write_gradient_norms(callback, trainer.model, out)
+    return written
+
+
+def _diagnosis(args: argparse.Namespace, config: dict[str, Any], data: Data,
+               out: str) -> list[DiagnosisCallback]:
+    """The callback of --diagnose (none without it), on the first training examples."""
+    if not (args.diagnose or args.diagnose_epochs):
+        return []
+    last = config["epochs"]
+    epochs = args.diagnose_epochs or [1, (last + 1) // 2, last]
+    beyond = [epoch for epoch in epochs if epoch > last]
+    if beyond:
+        raise CommandError(f"--diagnose-epochs {','.join(map(str, beyond))}: the run has "
+                           f"{last} epochs; choose epochs from 1 to {last}")
+    batch = (data.X_train[:DIAGNOSIS_EXAMPLES], data.y_train[:DIAGNOSIS_EXAMPLES])
+    return [DiagnosisCallback(batch, epochs, os.path.join(out, "diagnosis"))]
+
+
+def _write_gradient_norms(diagnosis: DiagnosisCallback, model: Any, out: str) -> list[str]:
+    """diagnosis/grad_norms.csv (every parameter) and grad_norms.png (the weight matrices): the
+    mean |grad| of each epoch's steps."""
+    epochs, norms = diagnosis.epochs_seen, diagnosis.grad_norms
+    if not epochs:
+        return []
+    os.makedirs(os.path.join(out, "diagnosis"), exist_ok=True)
+    with open(os.path.join(out, "diagnosis", "grad_norms.csv"), "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["epoch", *norms])
+        writer.writerows([epoch, *(values[i] for values in norms.values())]
+                         for i, epoch in enumerate(epochs))
+    shapes = {name: param.shape for name, param in model.named_parameters()}
+    weights = {name: values for name, values in norms.items() if len(shapes[name]) >= 2}
+    picture = plots.gradient_norm_curves(epochs, weights or norms,
+                                         os.path.join(out, "grad_norms.png"),
+                                         "gradient norm of each layer's weights")
+    return ["diagnosis/"] + ([os.path.basename(picture)] if picture else [])
 
 
 def train(args: argparse.Namespace) -> int:
@@ -153,7 +194,9 @@ def train(args: argparse.Namespace) -> int:
                             extra={"config": config, "retrograd_version": __version__})
     # early stopping updates its state before the checkpoint saves it: a resume sees it whole
     stopper = [EarlyStopping(patience=config["patience"])] if config["patience"] else []
-    trainer = make_trainer(config, data, [ProgressBar(), *stopper, saver])
+    # the diagnosis comes last: the other callbacks keep their places in a resumed checkpoint
+    diagnosis = _diagnosis(args, config, data, out)
+    trainer = make_trainer(config, data, [ProgressBar(), *stopper, saver, *diagnosis])
     if checkpoint is not None:
         trainer.load_state_dict(checkpoint)
     _write_json(os.path.join(out, "config.json"), config)

@@ -129,3 +129,21 @@ def sweep_curves(runs: Sequence[dict[str, Any]], path: str, title: str) -> str |
     axes[0, 0].legend(fontsize="small")
     figure.suptitle(title)
     return _save(plt, figure, path)
+
+
+def gradient_norm_curves(epochs: Sequence[int], norms: dict[str, list], path: str,
+                         title: str) -> str | None:
+    """One curve per parameter (one per layer when given its weights): the mean gradient norm
+    over each epoch's steps, on a log scale, so that layers whose gradients vanish or explode
+    stand out. ``norms``: {parameter name: one value (or None) per epoch of ``epochs``}."""
+    plt = pyplot()
+    if plt is None or not norms or not epochs:
+        return None
+    figure, axes = plt.subplots(figsize=(5.5, 3.8))
+    for name, values in norms.items():
+        axes.plot(epochs, [np.nan if v is None else v for v in values], label=name,
+                  marker="." if len(epochs) < 30 else None)
+    axes.set(xlabel="epoch", ylabel="mean |grad| per step", yscale="log", title=title)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize="small")
+    return _save(plt, figure, path)

@@ -7,10 +7,13 @@ Arithmetic operators (``+ - * / ** @``, comparisons) already work on both and ne
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..backend import xp
 from ..tensor import Tensor
+
+_COPY_BELOW = 1 << 16  # elements
 
 
 def exp(a: Any) -> Any:
@@ -59,7 +62,13 @@ def where(condition: Any, a: Any, b: Any) -> Any:
 
 
 def broadcast_to(a: Any, shape: tuple) -> Any:
-    return a.expand(shape) if isinstance(a, Tensor) else xp.broadcast_to(a, shape)
+    if isinstance(a, Tensor):
+        return a.expand(shape)
+    if math.prod(shape) > _COPY_BELOW:
+        return xp.broadcast_to(a, shape)  # a read-only view: no memory written
+    out = xp.empty(shape, a.dtype)  # for small arrays a copy is quicker than making the view
+    out[...] = a
+    return out
 
 
 def permute(a: Any, axes: tuple) -> Any:
@@ -71,7 +80,9 @@ def swap_last_two(a: Any) -> Any:
 
 
 def unsqueeze(a: Any, axis: int) -> Any:
-    return a.unsqueeze(axis) if isinstance(a, Tensor) else xp.expand_dims(a, axis)
+    if isinstance(a, Tensor):
+        return a.unsqueeze(axis)
+    return a[(slice(None),) * (axis % (a.ndim + 1)) + (None,)]  # a view, quicker than expand_dims
 
 
 def squeeze(a: Any, axis: int) -> Any:

@@ -37,9 +37,12 @@ def _example_scales(target, weight, ignore_index: int, reduction: str, dtype) ->
     """The target with ignored entries set to 0, and each example's factor in the output.
 
     The factor is ``weight[y]`` (1 without weight), 0 for an ignored target, and is divided by
-    the total weight for 'mean': a weighted average over the examples that count.
+    the total weight for 'mean': a weighted average over the examples that count. When every
+    example counts the same, the factor is one Python number.
     """
     ignored = target == ignore_index
+    if weight is None and len(target) and not ignored.any():  # the common case: a constant
+        return target, (1.0 / len(target) if reduction == "mean" else 1.0)
     target = xp.where(ignored, 0, target)  # any valid class: the example's factor is 0
     scale = xp.ones(target.shape, dtype) if weight is None else weight[target]
     scale[ignored] = 0
@@ -53,7 +56,7 @@ def _sum_examples(losses, scale, reduction: str):
     is 0 / 0 = NaN, as in PyTorch (and its gradient 0, since every factor is 0)."""
     if reduction == "none":
         return losses
-    if reduction == "mean" and not scale.any():
+    if reduction == "mean" and not xp.any(scale):
         return xp.full((), xp.nan, losses.dtype)
     return losses.sum()
 
@@ -71,14 +74,17 @@ class NLLLoss(Op):
     def forward(ctx, log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
         target, scale = _example_scales(target, weight, ignore_index, reduction, log_probs.dtype)
         losses = -log_probs[xp.arange(len(target)), target] * scale
-        ctx.target, ctx.scale, ctx.shape = target, scale, log_probs.shape
+        ctx.target, ctx.scale, ctx.shape, ctx.dtype = target, scale, log_probs.shape, \
+            log_probs.dtype
         return _sum_examples(losses, scale, reduction)
 
     @staticmethod
     def backward(ctx, grad):
         # grad is a scalar ('mean', 'sum') or one value per example ('none'); linear in the input
-        per_example = aot.unsqueeze(grad * ctx.scale, 1)
-        return -_one_hot(ctx.target, ctx.shape, ctx.scale.dtype) * per_example
+        per_example = grad * ctx.scale  # one factor, or one per example (then a column)
+        if per_example.ndim:
+            per_example = aot.unsqueeze(per_example, 1)
+        return -_one_hot(ctx.target, ctx.shape, ctx.dtype) * per_example
 
 
 class CrossEntropy(Op):
@@ -93,7 +99,7 @@ class CrossEntropy(Op):
         losses = (xp.log(sum_exp[:, 0]) - shifted[xp.arange(len(target)), target]) * scale
         probabilities /= sum_exp
         ctx.save_for_backward(logits, probabilities)
-        ctx.target, ctx.scale = target, scale
+        ctx.target, ctx.scale, ctx.dtype = target, scale, logits.dtype
         return _sum_examples(losses, scale, reduction)
 
     @staticmethod
@@ -101,10 +107,11 @@ class CrossEntropy(Op):
         logits, probabilities = ctx.saved_tensors
         if isinstance(logits, Tensor):  # create_graph: the softmax must be part of the graph
             probabilities = logits.softmax(1)
-        per_example = aot.unsqueeze(grad * ctx.scale, 1)
+        per_example = grad * ctx.scale  # one factor, or one per example (then a column)
+        if per_example.ndim:
+            per_example = aot.unsqueeze(per_example, 1)
         # d/dz (log sum e^z - z_y) = softmax(z) - onehot(y): the "Y^ - Y" of the lectures
-        one_hot = _one_hot(ctx.target, logits.shape, ctx.scale.dtype)
-        return (probabilities - one_hot) * per_example
+        return (probabilities - _one_hot(ctx.target, logits.shape, ctx.dtype)) * per_example
 
 
 def _at_least(a, low: float):

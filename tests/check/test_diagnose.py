@@ -1,16 +1,21 @@
 """rg.diagnose: per-layer statistics recomputed with NumPy, gradient norms against torch 2.13.0,
 each warning triggered by the network the lectures warn about, none for a healthy one, and the
 model left untouched."""
+import csv
 import functools
+import io
 import json
 import math
+import os
 
 import numpy as np
 import pytest
 import torch
 
 import retrograd as rg
-from retrograd.check.diagnose import SIGMOID_SATURATION, TANH_SATURATION
+from retrograd.check.diagnose import SIGMOID_SATURATION, TANH_SATURATION, DiagnosisCallback
+from retrograd.cli import plots
+from retrograd.cli.main import main
 
 nn, F = rg.nn, rg.nn.functional
 torch.set_num_threads(1)
@@ -26,6 +31,14 @@ def classes(n, count=3, seed=1):
 
 def one_hot(labels, count=3):
     return np.eye(count, dtype=np.float32)[labels.numpy()]
+
+
+def _saved(state):
+    """``state`` written by rg.save into memory, ready for rg.load."""
+    buffer = io.BytesIO()
+    rg.save(state, buffer)
+    buffer.seek(0)
+    return buffer
 
 
 def codes(report):
@@ -222,9 +235,17 @@ def test_a_deep_tanh_stack_with_large_weights_makes_gradients_explode():
 
 
 def test_initial_outputs_far_from_the_targets():
-    large_logits = rg.diagnose(mlp(2, 16, 3, activation=nn.ReLU), (data(64, 2) * 100, classes(64)), F.cross_entropy)
+    large_logits = rg.diagnose(mlp(2, 16, 3, activation=nn.ReLU),
+                               (data(64, 2) * 100, classes(64)), F.cross_entropy)
     assert "outputs_far_from_targets" in codes(large_logits)
     assert "log(3) = 1.1" in str(large_logits)
+    x = data(64, 3)
+    for sign, expected in ((1, []), (-1, ["outputs_far_from_targets"])):
+        scorer = nn.Linear(3, 3, bias=False)  # logits 10 x: confidently right, then wrong
+        with rg.no_grad():
+            scorer.weight.copy_(rg.eye(3) * 10 * sign)
+        labels = rg.tensor(x.argmax(axis=1))
+        assert codes(rg.diagnose(scorer, (x, labels), F.cross_entropy)) == expected
     far_targets = rg.diagnose(mlp(2, 16, 1), (data(64, 2), data(64, 1) + 1000), F.mse_loss)
     assert "outputs_far_from_targets" in codes(far_targets)
     unreachable = rg.diagnose(mlp(2, 16, 1, last=nn.Sigmoid()),
@@ -314,3 +335,79 @@ def test_bad_arguments_get_clear_errors():
     model.requires_grad_(False)
     with pytest.raises(ValueError, match="no parameter that requires grad"):
         rg.diagnose(model, (x, y), F.cross_entropy)
+
+
+# -- during training: the callback and `retrograd train --diagnose` -------------------------------
+
+def test_the_callback_averages_each_epochs_gradient_norms_like_torch():
+    x, y = data(48, 2), np.random.default_rng(1).integers(0, 3, 48)
+    model = mlp(2, 8, 3)
+    twin = torch_twin(model)
+    diagnosis = DiagnosisCallback((x[:32], y[:32]), epochs=[2])
+    loader = rg.utils.data.DataLoader(rg.utils.data.TensorDataset(rg.tensor(x), rg.tensor(y)),
+                                      batch_size=16)
+    rg.train.fit(model, F.cross_entropy, rg.optim.SGD(model.parameters(), lr=0.5), loader,
+                 epochs=3, callbacks=[diagnosis])
+
+    optimizer = torch.optim.SGD(twin.parameters(), lr=0.5)
+    expected = {name: [] for name, _ in twin.named_parameters()}
+    for _ in range(3):
+        sums = dict.fromkeys(expected, 0.0)
+        for start in range(0, 48, 16):
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(twin(torch.from_numpy(x[start:start + 16])),
+                                              torch.from_numpy(y[start:start + 16])).backward()
+            optimizer.step()
+            for name, param in twin.named_parameters():
+                sums[name] += param.grad.double().norm().item()
+        for name in expected:
+            expected[name].append(sums[name] / 3)
+    assert diagnosis.epochs_seen == [1, 2, 3] and list(diagnosis.reports) == [2]
+    assert list(diagnosis.grad_norms) == list(expected)
+    for name, values in expected.items():
+        np.testing.assert_allclose(diagnosis.grad_norms[name], values, rtol=1e-4, err_msg=name)
+
+    restored = DiagnosisCallback((x, y), epochs=[1])
+    restored.load_state_dict(rg.load(_saved(diagnosis.state_dict())))  # as in a checkpoint
+    assert restored.grad_norms == diagnosis.grad_norms
+
+
+def test_train_diagnose_writes_reports_and_curves_without_changing_the_run(capsys, tmp_path):
+    tiny = ["train", "--samples", "200", "--epochs", "3", "--hidden", "16"]
+    assert main([*tiny, "--out", str(tmp_path / "plain")]) == 0
+    assert main([*tiny, "--diagnose", "--out", str(tmp_path / "diagnosed")]) == 0
+    out = capsys.readouterr().out
+    assert "diagnosis before epoch 1:" in out and "diagnosis before epoch 3:" in out
+    plain, diagnosed = tmp_path / "plain", tmp_path / "diagnosed"
+    metrics = [(folder / "metrics.csv").read_text().splitlines() for folder in (plain, diagnosed)]
+    strip_time = [[line.rsplit(",", 1)[0] for line in lines] for lines in metrics]
+    assert strip_time[0] == strip_time[1]  # the same numbers: diagnosing changed nothing
+
+    folder = diagnosed / "diagnosis"
+    assert sorted(os.listdir(folder)) == ["epoch-1.json", "epoch-1.txt", "epoch-2.json",
+                                          "epoch-2.txt", "epoch-3.json", "epoch-3.txt",
+                                          "grad_norms.csv"]
+    report = json.loads((folder / "epoch-1.json").read_text())
+    assert [p["name"] for p in report["parameters"]] == ["0.weight", "0.bias", "2.weight",
+                                                         "2.bias"]
+    assert "Activations" in (folder / "epoch-1.txt").read_text()
+    with open(folder / "grad_norms.csv") as file:
+        rows = list(csv.reader(file))
+    assert rows[0] == ["epoch", "0.weight", "0.bias", "2.weight", "2.bias"]
+    assert [row[0] for row in rows[1:]] == ["1", "2", "3"]
+    assert (diagnosed / "grad_norms.png").exists()
+
+
+def test_train_diagnose_epochs_and_errors(capsys, tmp_path, monkeypatch):
+    tiny = ["train", "--samples", "100", "--epochs", "2", "--hidden", "8"]
+    monkeypatch.setattr(plots, "pyplot", lambda: None)  # as without matplotlib
+    assert main([*tiny, "--diagnose-epochs", "2", "--out", str(tmp_path / "run")]) == 0
+    assert sorted(os.listdir(tmp_path / "run" / "diagnosis")) == [
+        "epoch-2.json", "epoch-2.txt", "grad_norms.csv"]
+    assert not (tmp_path / "run" / "grad_norms.png").exists()
+    capsys.readouterr()
+    status = main([*tiny, "--diagnose-epochs", "1,5", "--out", str(tmp_path / "bad")])
+    err = capsys.readouterr().err
+    assert status == 1 and err.count("\n") == 1
+    assert "--diagnose-epochs 5: the run has 2 epochs" in err
+    assert main([*tiny, "--diagnose-epochs", "0", "--out", str(tmp_path / "zero")]) == 2
