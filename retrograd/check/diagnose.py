@@ -326,7 +326,8 @@ class DiagnosisCallback(Callback):
 class _recording_layers:
     """Inside: every layer of ``model`` appends (name, module, output) to ``calls`` when it runs.
 
-    The layers' ``forward`` is wrapped by an instance attribute, removed on exit.
+    The layers' ``forward`` is wrapped by an instance attribute; on exit the module is given
+    back what it had (usually no instance attribute: its class's forward).
     """
 
     def __init__(self, model: Module, calls: list) -> None:
@@ -335,14 +336,18 @@ class _recording_layers:
                        if not module._modules or any(p is not None
                                                      for p in module._parameters.values())]
         self.calls = calls
+        self.own_forwards = [module.__dict__.get("forward") for _, module in self.layers]
 
     def __enter__(self) -> None:
         for name, module in self.layers:
             module.forward = self._recorder(name, module, module.forward)
 
     def __exit__(self, *exc_info) -> None:
-        for _, module in self.layers:
-            del module.__dict__["forward"]
+        for (_, module), own_forward in zip(self.layers, self.own_forwards):
+            if own_forward is None:
+                del module.__dict__["forward"]
+            else:
+                module.forward = own_forward
 
     def _recorder(self, name: str, module: Module, forward: Callable) -> Callable:
         def recorded_forward(*args, **kwargs):
