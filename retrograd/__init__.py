@@ -33,6 +33,7 @@ from .serialization import load, save
 from . import train  # after optim and serialization, which it uses
 from . import check
 from .check import diagnose  # after nn, whose layers it recognises
+from . import explain
 
 clip = clamp
 concatenate = cat

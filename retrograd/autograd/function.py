@@ -116,6 +116,8 @@ class Function:
             self._resolve_saved(args, out, result)
         result.grad_fn = self
         result.requires_grad = True
+        if state.keep_forward:  # rg.explain shows every value of the graph
+            self.forward_args, self.forward_output = args, out
 
     def save_for_backward(self, *values: Any) -> None:
         """Keeps inputs, the output, or other arrays/tensors for ``backward``."""

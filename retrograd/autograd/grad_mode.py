@@ -15,6 +15,8 @@ class _State(threading.local):
         self.create_graph = False
         # True inside detect_anomaly(): every operation checks its result for NaN and Inf
         self.anomaly_mode = False
+        # True inside rg.explain.record(): every node keeps its forward's arguments and output
+        self.keep_forward = False
 
 
 state = _State()

@@ -1,0 +1,231 @@
+"""The derivative table: for every operation of ``retrograd/ops``, how to write it, its local
+derivative rule in words, and the chain rule that gives each input's gradient.
+
+Templates are ``str.format`` strings: ``{0}``, ``{1}``... are the names of the inputs, ``{out}``
+the name of the operation's result, ``{g}`` its gradient (``∂f/∂out``, the upstream gradient)
+and ``{all}`` every input, comma-separated (for cat and stack).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..ops import (activation, arithmetic, elementwise, embedding, indexing, linalg, loss,
+                   reduction, shape)
+
+
+class Rule:
+    """How one kind of operation is written and differentiated."""
+
+    def __init__(self, symbol: str, expression: str, words: str, *gradients: str) -> None:
+        self.symbol = symbol          # the label of the operation's node in a drawn graph
+        self.expression = expression  # the operation written with its inputs' names
+        self.words = words            # the local derivative rule, in plain words
+        # one chain-rule formula per input; the last one serves any further input (cat, stack)
+        self.gradients = gradients
+
+    def gradient(self, position: int) -> str:
+        """The formula of the gradient sent to the input at ``position``."""
+        return self.gradients[min(position, len(self.gradients) - 1)]
+
+
+class Named(NamedTuple):
+    """Names used to fill a rule's templates."""
+
+    inputs: list      # one name per forward input
+    out: str          # the result's name
+    upstream: str     # the symbol of the upstream gradient, e.g. ∂f/∂t1
+
+
+def fill(template: str, names: Named) -> str:
+    return template.format(*names.inputs, out=names.out, g=names.upstream,
+                           all=", ".join(names.inputs))
+
+
+RULES: dict[type, Rule] = {
+    # arithmetic: the gates of the lectures
+    arithmetic.Add: Rule(
+        "+", "{0} + {1}",
+        "addition distributes: each input receives the upstream gradient unchanged",
+        "{g}", "{g}"),
+    arithmetic.Sub: Rule(
+        "−", "{0} − {1}",
+        "subtraction: the first input receives the upstream gradient, the second its opposite",
+        "{g}", "−{g}"),
+    arithmetic.Mul: Rule(
+        "×", "{0} · {1}",
+        "multiplication swaps: each input receives the other input times the upstream gradient",
+        "{1} · {g}", "{0} · {g}"),
+    arithmetic.Div: Rule(
+        "÷", "{0} / {1}", "division: ∂(a/b)/∂a = 1/b and ∂(a/b)/∂b = −a/b²",
+        "{g} / {1}", "−{0} / {1}² · {g}"),
+    arithmetic.Pow: Rule(
+        "^", "{0}^{1}", "power rule: ∂(a^b)/∂a = b·a^(b−1), and ∂(a^b)/∂b = a^b·ln a",
+        "{1} · {0}^({1} − 1) · {g}", "{out} · ln {0} · {g}"),
+    arithmetic.Neg: Rule("−", "−{0}", "negation flips the sign of the gradient", "−{g}"),
+    arithmetic.Abs: Rule(
+        "|·|", "|{0}|", "absolute value: the gradient times the sign of the input (0 at 0)",
+        "sign({0}) · {g}"),
+    # elementwise functions
+    elementwise.Exp: Rule(
+        "exp", "exp({0})", "the exponential is its own derivative", "{out} · {g}"),
+    elementwise.Log: Rule("ln", "ln {0}", "the derivative of ln x is 1/x", "{g} / {0}"),
+    elementwise.Log1p: Rule(
+        "ln(1+·)", "ln(1 + {0})", "the derivative of ln(1 + x) is 1/(1 + x)", "{g} / (1 + {0})"),
+    elementwise.Sqrt: Rule(
+        "√", "√{0}", "the derivative of √x is 1/(2√x)", "{g} / (2 · {out})"),
+    elementwise.Sin: Rule("sin", "sin {0}", "the derivative of sin is cos", "cos {0} · {g}"),
+    elementwise.Cos: Rule("cos", "cos {0}", "the derivative of cos is −sin", "−sin {0} · {g}"),
+    elementwise.Tanh: Rule("tanh", "tanh {0}", "tanh' = 1 − tanh²", "(1 − {out}²) · {g}"),
+    elementwise.Erf: Rule(
+        "erf", "erf {0}", "erf' = 2/√π · e^(−x²)", "2/√π · exp(−{0}²) · {g}"),
+    elementwise.Clamp: Rule(
+        "clamp", "clamp({0})",
+        "clamp passes the gradient where the value was kept and blocks it where it was clipped",
+        "[{0} within the bounds] · {g}"),
+    elementwise.Maximum: Rule(
+        "max", "max({0}, {1})",
+        "max routes the gradient to the larger input (a tie splits it in half)",
+        "[{0} > {1}] · {g}", "[{1} > {0}] · {g}"),
+    elementwise.Minimum: Rule(
+        "min", "min({0}, {1})",
+        "min routes the gradient to the smaller input (a tie splits it in half)",
+        "[{0} < {1}] · {g}", "[{1} < {0}] · {g}"),
+    elementwise.Where: Rule(
+        "where", "where({0}, {1}, {2})",
+        "where routes the gradient to the input it took each value from",
+        "none (a condition)", "[{0}] · {g}", "[not {0}] · {g}"),
+    elementwise.Sign: Rule(
+        "sign", "sign({0})", "sign is piecewise constant: its gradient is 0", "0"),
+    elementwise.Clone: Rule(
+        "clone", "clone({0})", "a copy passes the gradient unchanged", "{g}"),
+    elementwise.Cast: Rule(
+        "cast", "{0} (converted)",
+        "a conversion passes the gradient unchanged (in the input's dtype)", "{g}"),
+    # activations
+    activation.Sigmoid: Rule(
+        "σ", "σ({0})",
+        "σ' = σ(1 − σ) ≤ 1/4: sigmoid shrinks the gradient but never fully blocks it",
+        "{out} · (1 − {out}) · {g}"),
+    activation.ReLU: Rule(
+        "relu", "relu({0})",
+        "ReLU passes the gradient where its input is positive and blocks it elsewhere (the "
+        "Heaviside step)",
+        "[{0} > 0] · {g}"),
+    activation.LeakyReLU: Rule(
+        "leaky_relu", "leaky_relu({0})",
+        "leaky ReLU passes the gradient where the input is positive, a small slope of it "
+        "elsewhere",
+        "(1 if {0} > 0 else slope) · {g}"),
+    activation.ELU: Rule(
+        "elu", "elu({0})",
+        "ELU passes the gradient where the input is positive, and scales it by α·e^x elsewhere",
+        "(1 if {0} > 0 else {out} + α) · {g}"),
+    activation.GELU: Rule(
+        "gelu", "gelu({0})", "GELU: d/dx x·Φ(x) = Φ(x) + x·φ(x)",
+        "(Φ({0}) + {0} · φ({0})) · {g}"),
+    activation.Softplus: Rule(
+        "softplus", "softplus({0})",
+        "the derivative of softplus ln(1 + e^x) is the sigmoid", "σ({0}) · {g}"),
+    activation.Softmax: Rule(
+        "softmax", "softmax({0})", "softmax's Jacobian is diag(s) − s sᵀ",
+        "{out} ⊙ ({g} − Σ({g} ⊙ {out}))"),
+    activation.LogSoftmax: Rule(
+        "log_softmax", "log_softmax({0})", "log-softmax's Jacobian is I − 1·softmaxᵀ",
+        "{g} − softmax({0}) · Σ {g}"),
+    # reductions
+    reduction.Sum: Rule(
+        "Σ", "Σ {0}", "a sum copies the upstream gradient back to every element it added",
+        "{g} (for every element)"),
+    reduction.Mean: Rule(
+        "mean", "mean({0})",
+        "a mean gives each of its n elements 1/n of the upstream gradient",
+        "{g} / n (for every element)"),
+    reduction.Prod: Rule(
+        "Π", "Π {0}", "a product gives each element the product of the others",
+        "(product of the other elements) · {g}"),
+    reduction.Amax: Rule(
+        "max", "max({0})",
+        "max routes the gradient to the largest (or smallest) element; ties share it",
+        "[{0} = {out}] / ties · {g}"),
+    reduction.Var: Rule(
+        "var", "var({0})", "the variance's derivative is 2(x − mean)/(n − correction)",
+        "2({0} − mean) / (n − correction) · {g}"),
+    reduction.LogSumExp: Rule(
+        "logsumexp", "logsumexp({0})", "the derivative of log Σ e^x is the softmax",
+        "softmax({0}) · {g}"),
+    reduction.Norm: Rule(
+        "‖·‖", "‖{0}‖", "the 2-norm's derivative is x/‖x‖ (0 at the zero vector)",
+        "{0} / {out} · {g}"),
+    # shapes and indexing: values move, so the gradient moves back
+    shape.Reshape: Rule(
+        "reshape", "reshape({0})", "reshaping moves no value: the gradient is reshaped back",
+        "{g} (reshaped back)"),
+    shape.Permute: Rule(
+        "permute", "permute({0})", "a permutation of the axes: the gradient is permuted back",
+        "{g} (permuted back)"),
+    shape.Expand: Rule(
+        "expand", "expand({0})", "expanding copies values: the copies' gradients add up",
+        "{g} (summed over the expanded axes)"),
+    shape.Repeat: Rule(
+        "repeat", "repeat({0})", "repeating copies values: the copies' gradients add up",
+        "{g} (summed over the copies)"),
+    indexing.GetItem: Rule(
+        "[·]", "{0}[…]",
+        "indexing: the gradient goes back to the selected positions (repeated ones add up), 0 "
+        "elsewhere",
+        "{g} at the selected positions, 0 elsewhere"),
+    indexing.IndexIntoZeros: Rule(
+        "scatter", "scatter({0})", "the adjoint of indexing: the gradient is indexed again",
+        "{g}[…]"),
+    indexing.Gather: Rule(
+        "gather", "gather({0})",
+        "gather: the gradient goes back to the gathered positions (repeated ones add up)",
+        "{g} scattered back"),
+    indexing.ScatterIntoZeros: Rule(
+        "scatter", "scatter({0})", "the adjoint of gather: the gradient is gathered again",
+        "{g} gathered"),
+    indexing.Cat: Rule(
+        "cat", "cat({all})",
+        "concatenation: each input receives its own slice of the gradient", "its slice of {g}"),
+    indexing.Stack: Rule(
+        "stack", "stack({all})",
+        "stacking: each input receives its own slice of the gradient", "its slice of {g}"),
+    # matrix products
+    linalg.MatMul: Rule(
+        "@", "{0} @ {1}", "matrix product C = AB: ∂f/∂A = ∂f/∂C Bᵀ and ∂f/∂B = Aᵀ ∂f/∂C",
+        "{g} @ {1}ᵀ", "{0}ᵀ @ {g}"),
+    linalg.Linear: Rule(
+        "linear", "{0} @ {1}ᵀ + {2}",
+        "a layer Y = X Wᵀ + b: ∂f/∂X = ∂f/∂Y W, ∂f/∂W = (∂f/∂Y)ᵀ X, and ∂f/∂b sums the rows of "
+        "∂f/∂Y",
+        "{g} @ {1}", "({g})ᵀ @ {0}", "Σ_rows {g}"),
+    embedding.Embedding: Rule(
+        "embedding", "{0}[indices]",
+        "a lookup: each row receives the sum of the gradients of the places it was looked up",
+        "{g} added at the rows used"),
+    # losses
+    loss.NLLLoss: Rule(
+        "nll", "nll({0}, y)",
+        "negative log-likelihood picks −log p_y: its gradient is −onehot(y) (divided by N for "
+        "the mean)",
+        "−onehot(y) · {g}"),
+    loss.CrossEntropy: Rule(
+        "cross_entropy", "cross_entropy({0}, y)",
+        "softmax cross-entropy: the gradient is softmax(z) − onehot(y), the lectures' Ŷ − Y "
+        "(divided by N for the mean)",
+        "(softmax({0}) − onehot(y)) · {g}"),
+    loss.BinaryCrossEntropy: Rule(
+        "bce", "bce({0}, {1})", "binary cross-entropy: ∂/∂p = (p − t) / (p(1 − p))",
+        "({0} − {1}) / ({0}(1 − {0})) · {g}", "(ln(1 − {0}) − ln {0}) · {g}"),
+}
+
+
+def rule_for(node) -> Rule:
+    """The rule of ``node``'s operation; a generic vector-Jacobian rule for any other."""
+    rule = RULES.get(type(node))
+    if rule is not None:
+        return rule
+    name = type(node).__name__
+    words = (f"no rule is written out for {name}: its backward multiplies the upstream "
+             "gradient by its local Jacobian")
+    return Rule(name, name + "({all})", words, "(∂{out}/∂input)ᵀ · {g}")
