@@ -10,15 +10,19 @@ from .module import Module
 from .modules.activation import (ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax,
                                  Softplus, Tanh)
 from .modules.container import ModuleDict, ModuleList, Sequential
-from .modules.dropout import Dropout
+from .modules.conv import Conv1d, Conv2d
+from .modules.dropout import Dropout, Dropout2d
 from .modules.flatten import Flatten
 from .modules.linear import Identity, Linear
 from .modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
                            HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss,
                            MSELoss, MultiMarginLoss, NLLLoss, SmoothL1Loss, TripletMarginLoss)
-from .modules.normalization import BatchNorm1d, LayerNorm
+from .modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
+                              MaxPool1d, MaxPool2d)
 from .modules.sparse import Embedding
 from .parameter import Parameter
+from .summary import summary
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter",
            "ELU", "GELU", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Softplus",
@@ -29,3 +33,7 @@ __all__ += ["BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "CrossEntropy
             "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss", "L1Loss", "MarginRankingLoss",
             "MSELoss", "MultiMarginLoss", "NLLLoss", "SmoothL1Loss",
             "TripletMarginLoss"]  # losses
+
+__all__ += ["Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
+            "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d",
+            "summary"]  # convolutional networks

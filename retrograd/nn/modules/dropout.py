@@ -24,3 +24,13 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Dropout):
+    """In training mode, zeroes whole channels: each (example, channel) feature map of a
+    (N, C, H, W) input with probability ``p``, the others scaled by ``1 / (1 - p)``; in
+    evaluation mode, returns the input unchanged. Neighbouring pixels are correlated, so
+    dropping single ones regularises little: dropping maps does."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout2d(input, self.p, self.training, self.inplace)

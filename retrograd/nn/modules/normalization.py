@@ -1,5 +1,5 @@
-"""Normalization layers: ``BatchNorm1d`` (statistics over the batch) and ``LayerNorm``
-(statistics over each example's features)."""
+"""Normalization layers: ``BatchNorm1d`` and ``BatchNorm2d`` (statistics over the batch) and
+``LayerNorm`` (statistics over each example's features)."""
 from __future__ import annotations
 
 from ... import dtype as dtypes
@@ -11,8 +11,8 @@ from ..module import Module
 from ..parameter import Parameter, factory_dtype
 
 
-class BatchNorm1d(Module):
-    """Batch normalization of (N, C) or (N, C, L) inputs, per channel C.
+class _BatchNorm(Module):
+    """Batch normalization per channel C (dimension 1), what BatchNorm1d and BatchNorm2d share.
 
     Training mode normalizes with the batch's mean and (biased) variance and keeps running
     averages of them, ``running = (1 - momentum) * running + momentum * batch`` (the unbiased
@@ -57,12 +57,11 @@ class BatchNorm1d(Module):
             init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.ndim not in (2, 3):
-            raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input): BatchNorm1d "
-                             f"takes (N, C) or (N, C, L)")
+        self._check_input_dim(input)
         if input.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm1d({self.num_features}) expects {self.num_features} "
-                             f"channels in dimension 1, got input of shape {tuple(input.shape)}")
+            raise ValueError(f"{self._get_name()}({self.num_features}) expects "
+                             f"{self.num_features} channels in dimension 1, got input of shape "
+                             f"{tuple(input.shape)}")
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)
@@ -79,6 +78,31 @@ class BatchNorm1d(Module):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.bias is not None}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of (N, C) or (N, C, L) inputs, per channel C (statistics over N and
+    L). See ``_BatchNorm`` for the arguments and the running statistics."""
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.ndim not in (2, 3):
+            raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input): BatchNorm1d "
+                             f"takes (N, C) or (N, C, L)")
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of images (N, C, H, W), per channel C: statistics over N, H and W,
+    one (weight, bias) pair per channel. Same arguments and train/eval behaviour as
+    BatchNorm1d.
+
+    >>> rg.nn.BatchNorm2d(6)(rg.randn(8, 6, 28, 28)).shape
+    (8, 6, 28, 28)
+    """
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.ndim != 4:
+            raise ValueError(f"expected 4D input (got {input.ndim}D input): BatchNorm2d takes "
+                             f"(N, C, H, W)")
 
 
 class LayerNorm(Module):
