@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..ops import (activation, arithmetic, elementwise, embedding, indexing, linalg, loss,
-                   reduction, shape)
+from ..ops import (activation, arithmetic, conv, elementwise, embedding, indexing, linalg, loss,
+                   pooling, reduction, shape)
 
 
 class Rule:
@@ -199,6 +199,37 @@ RULES: dict[type, Rule] = {
         "a layer Y = X Wᵀ + b: ∂f/∂X = ∂f/∂Y W, ∂f/∂W = (∂f/∂Y)ᵀ X, and ∂f/∂b sums the rows of "
         "∂f/∂Y",
         "{g} @ {1}", "({g})ᵀ @ {0}", "Σ_rows {g}"),
+    # convolutions and pooling
+    conv.Conv2d: Rule(
+        "conv", "conv2d({0}, {1}) + {2}",
+        "a convolution sums products over windows: ∂f/∂X is the transposed convolution of "
+        "∂f/∂Y with the kernels, ∂f/∂W correlates X with ∂f/∂Y, ∂f/∂b sums ∂f/∂Y over the batch "
+        "and the positions",
+        "conv_transpose2d({g}, {1})", "correlate({0}, {g})", "Σ_batch,positions {g}"),
+    conv.ConvTranspose2d: Rule(
+        "conv_transpose", "conv_transpose2d({0}, {1})",
+        "the input gradient of a convolution, linear in both inputs: its gradients are "
+        "convolutions again",
+        "conv2d({g}, {1})", "correlate({g}, {0})"),
+    conv.ConvWeightGrad: Rule(
+        "conv_weight_grad", "correlate({0}, {1})",
+        "the weight gradient of a convolution, linear in both inputs: its gradients are "
+        "convolutions again",
+        "conv_transpose2d({1}, {g})", "conv2d({0}, {g})"),
+    conv.ConstantPad: Rule(
+        "pad", "pad({0})", "padding adds constants around the input: their gradient is dropped",
+        "{g} (without the padding)"),
+    pooling.MaxPool2d: Rule(
+        "maxpool", "maxpool({0})",
+        "max pooling routes each window's gradient to the position of its maximum",
+        "{g} at each window's maximum, 0 elsewhere"),
+    pooling._MaxPoolScatter: Rule(
+        "scatter", "scatter({0})",
+        "the gradient of max pooling, linear: its own gradient reads the maxima again",
+        "{g} read at the maxima"),
+    pooling._MaxPoolGather: Rule(
+        "gather", "gather({0})", "reading at the maxima: its gradient scatters back to them",
+        "{g} scattered to the maxima"),
     embedding.Embedding: Rule(
         "embedding", "{0}[indices]",
         "a lookup: each row receives the sum of the gradients of the places it was looked up",

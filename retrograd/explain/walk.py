@@ -59,7 +59,7 @@ class Input:
 
 
 class Step:
-    """One operation visited by backprop: the variable it computed and its inputs."""
+    """One operation of the graph: the variable it computes, its rule, and its inputs."""
 
     def __init__(self, variable: Variable, rule: Rule, expression: str, inputs: list) -> None:
         self.variable, self.rule, self.expression, self.inputs = variable, rule, expression, inputs
