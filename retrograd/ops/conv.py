@@ -32,6 +32,7 @@ any order flow through a convolution (``create_graph=True``).
 from __future__ import annotations
 
 import sys
+import threading
 from typing import Any, NamedTuple
 
 from numpy.lib.stride_tricks import as_strided
@@ -89,25 +90,28 @@ class Workspace:
     the allocator hands that memory back to the system and faults it in again. Keeping them
     here saves about a third of a LeNet-5 training step. An array is handed out again only when
     its reference count shows that nothing else holds it or a view of it (the graph that saved
-    it was freed); ``capacity`` arrays at most are kept, the least recently used dropped.
+    it was freed). At most ``max_bytes`` are kept, the least recently used arrays let go first.
     """
 
-    def __init__(self, capacity: int = 8) -> None:
-        self.capacity = capacity
+    def __init__(self, max_bytes: int = 256 * 2 ** 20) -> None:
+        self.max_bytes = max_bytes
         self.arrays: list = []  # least recently used first
+        self.lock = threading.Lock()
 
     def empty(self, shape: tuple, dtype: Any) -> Any:
         """An uninitialised array of ``shape`` and ``dtype``, reused when one is free."""
-        for position, array in enumerate(self.arrays):
-            # 3 references: this list, the loop variable and getrefcount's argument
-            if array.shape == shape and array.dtype == dtype and sys.getrefcount(array) == 3:
-                self.arrays.append(self.arrays.pop(position))
-                return array
-        array = xp.empty(shape, dtype=dtype)
-        self.arrays.append(array)
-        if len(self.arrays) > self.capacity:
-            self.arrays.pop(0)
-        return array
+        with self.lock:
+            for position, array in enumerate(self.arrays):
+                # 3 references: this list, the loop variable and getrefcount's argument
+                if array.shape == shape and array.dtype == dtype and \
+                        sys.getrefcount(array) == 3:
+                    self.arrays.append(self.arrays.pop(position))
+                    return array
+            array = xp.empty(shape, dtype=dtype)
+            self.arrays.append(array)
+            while sum(a.nbytes for a in self.arrays) > self.max_bytes:
+                self.arrays.pop(0)  # whoever uses it keeps it alive
+            return array
 
 
 workspace = Workspace()

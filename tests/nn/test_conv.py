@@ -293,3 +293,19 @@ def test_conv_function_errors():
         F.conv2d(x, weight, padding=(1, 2, 3), groups=2)
     with pytest.raises(RuntimeError, match="weight must have 4 dimensions"):
         F.conv2d(x, rg.zeros(6, 2, 3))
+
+
+def test_graphs_alive_together_keep_their_own_scratch_arrays():
+    """im2col matrices are reused between steps only once their graph is freed: two forwards
+    before one backward, and a retained graph run twice, must not mix them up."""
+    inputs, weight_np = [data(2, 3, 8, 8, seed=s) for s in (0, 1)], data(4, 3, 3, 3, seed=2)
+    results = []
+    for lib in (rg, torch):
+        functional = F if lib is rg else TF
+        weight = lib.tensor(weight_np, requires_grad=True)
+        first, second = (functional.conv2d(lib.tensor(x), weight) for x in inputs)
+        loss = (first * first).sum() + (second ** 3).sum()
+        loss.backward(retain_graph=True)
+        loss.backward()
+        results.append(weight.grad)
+    assert_close(results[0], results[1], **FLOAT32)
