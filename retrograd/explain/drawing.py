@@ -186,17 +186,24 @@ def layer_summary(model: Module, input: Tensor) -> list[dict]:
     settings), ``shape`` (its output's), ``parameters`` (the count) and ``parameter_shapes``.
 
     A ``Sequential`` (nested or not) is followed layer by layer; any other module is one layer.
+    The model runs in eval mode, and is left in the mode it was in.
     """
     layers = []
-    with no_grad():
-        x = input
-        for name, layer in _layers(model, ""):
-            x = layer(x)
-            shapes = {key: tuple(p.shape) for key, p in layer.named_parameters()}
-            layers.append({"name": name, "layer": f"{layer._get_name()}({layer.extra_repr()})",
-                           "shape": tuple(x.shape),
-                           "parameters": sum(p.numel() for p in layer.parameters()),
-                           "parameter_shapes": shapes})
+    was_training = model.training
+    model.eval()  # a batch norm in training mode would update its running statistics
+    try:
+        with no_grad():
+            x = input
+            for name, layer in _layers(model, ""):
+                x = layer(x)
+                layers.append({
+                    "name": name, "layer": f"{layer._get_name()}({layer.extra_repr()})",
+                    "shape": tuple(x.shape),
+                    "parameters": sum(p.numel() for p in layer.parameters()),
+                    "parameter_shapes": {key: tuple(p.shape)
+                                         for key, p in layer.named_parameters()}})
+    finally:
+        model.train(was_training)
     return layers
 
 

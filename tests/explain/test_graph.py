@@ -127,3 +127,11 @@ def test_model_graph_of_a_sequential_network():
     assert source.count("layer") >= 3 and "(N, 16)" in source and "(N, 3)" in source
     assert "48 parameters: weight (16, 2), bias (16,)" in source
     assert "no parameters" in source and "Sequential: 99 parameters" in source
+
+
+def test_model_graph_leaves_batch_norm_statistics_and_the_mode_alone():
+    net = rg.nn.Sequential(rg.nn.Linear(3, 4), rg.nn.BatchNorm1d(4))
+    before = net[1].running_mean.data.copy()
+    layers = layer_summary(net, rg.randn(2, 3))
+    assert [layer["parameters"] for layer in layers] == [3 * 4 + 4, 4 + 4]
+    assert (net[1].running_mean.data == before).all() and net.training
