@@ -75,6 +75,10 @@ class Geometry(NamedTuple):
     dilation: Pair
     groups: int = 1
 
+    @property
+    def has_padding(self) -> bool:
+        return any(side for axis in self.padding for side in axis)
+
     def output_shape(self, spatial: Pair, kernel: Pair) -> Pair:
         return tuple(output_size(size, k, s, p, d) for size, k, s, p, d in
                      zip(spatial, kernel, self.stride, self.padding, self.dilation))
@@ -88,7 +92,7 @@ class Workspace:
     Memory fresh from the operating system costs a page fault per page on first write, and a
     training loop asks for the same im2col matrices (megabytes) at every step, then frees them:
     the allocator hands that memory back to the system and faults it in again. Keeping them
-    here saves about a third of a LeNet-5 training step. An array is handed out again only when
+    here saves nearly half of a LeNet-5 training step. An array is handed out again only when
     its reference count shows that nothing else holds it or a view of it (the graph that saved
     it was freed). At most ``max_bytes`` are kept, the least recently used arrays let go first.
     """
@@ -147,7 +151,7 @@ def im2col(x: Any, kernel: Pair, geometry: Geometry) -> Any:
     """
     n, c = x.shape[:2]
     oh, ow = geometry.output_shape(x.shape[2:], kernel)
-    if not is_batch_last(x) or any(side for axis in geometry.padding for side in axis):
+    if geometry.has_padding or not is_batch_last(x):
         x = pad_batch_last(x, geometry.padding)
     (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
     stride_n, stride_c, stride_h, stride_w = x.strides
@@ -194,7 +198,7 @@ def conv_arrays(x: Any, weight: Any, bias: Any, geometry: Geometry) -> tuple[Any
     n = x.shape[0]
     out_channels, _, kh, kw = weight.shape
     cols = im2col(x, (kh, kw), geometry)
-    out = xp.matmul(_grouped(weight, geometry.groups), cols)  # (G, O/G, N*OH*OW)
+    out = xp.matmul(_grouped(weight, geometry.groups), cols)  # (G, O/G, OH*OW*N)
     out = out.reshape(out_channels, -1)
     if bias is not None:
         out += bias[:, None]
@@ -217,35 +221,44 @@ def weight_grad_arrays(cols: Any, grad: Any, weight_shape: tuple, groups: int) -
 
 # -- the operations, and how backward formulas call them ----------------------------------------
 
-def conv_any(x: Any, weight: Any, geometry: Geometry) -> Any:
-    """Convolution without bias of arrays, or of Tensors (then recorded for higher order)."""
-    if isinstance(x, Tensor) or isinstance(weight, Tensor):
-        return Conv2d.apply(_as_tensor(x), _as_tensor(weight), None, geometry=geometry)
-    return conv_arrays(x, weight, None, geometry)[0]
+def apply_any(op: type, array_function: Any, *inputs: Any, **options: Any) -> Any:
+    """``array_function(*inputs, **options)`` on arrays (a fast backward), or ``op.apply`` when
+    an input is a Tensor (``create_graph=True``: this gradient gets a graph of its own)."""
+    if any(isinstance(value, Tensor) for value in inputs):
+        return op.apply(*(value if value is None or isinstance(value, Tensor) else Tensor(value)
+                          for value in inputs), **options)
+    return array_function(*inputs, **options)
 
 
-def conv_transpose_any(grad: Any, weight: Any, geometry: Geometry, input_shape: tuple) -> Any:
-    """The input gradient of a convolution, of arrays or of Tensors."""
-    if isinstance(grad, Tensor) or isinstance(weight, Tensor):
-        return ConvTranspose2d.apply(_as_tensor(grad), _as_tensor(weight), geometry=geometry,
-                                     input_shape=input_shape)
-    return conv_transpose_arrays(grad, weight, geometry, input_shape)
+def _conv_output(x: Any, weight: Any, bias: Any, geometry: Geometry) -> Any:
+    return conv_arrays(x, weight, bias, geometry)[0]
 
 
-def weight_grad_any(x: Any, grad: Any, geometry: Geometry, weight_shape: tuple) -> Any:
-    """The weight gradient of a convolution, of arrays or of Tensors."""
-    if isinstance(x, Tensor) or isinstance(grad, Tensor):
-        return ConvWeightGrad.apply(_as_tensor(x), _as_tensor(grad), geometry=geometry,
-                                    weight_shape=weight_shape)
+def _weight_grad_of_input(x: Any, grad: Any, geometry: Geometry, weight_shape: tuple) -> Any:
     cols = im2col(x, weight_shape[2:], geometry)
     return weight_grad_arrays(cols, grad, weight_shape, geometry.groups)
 
 
-def _as_tensor(value: Any) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor(value)
+def conv_any(x: Any, weight: Any, geometry: Geometry) -> Any:
+    """Convolution without bias, of arrays or Tensors."""
+    return apply_any(Conv2d, _conv_output, x, weight, None, geometry=geometry)
+
+
+def conv_transpose_any(grad: Any, weight: Any, geometry: Geometry, input_shape: tuple) -> Any:
+    """The input gradient of a convolution, of arrays or Tensors."""
+    return apply_any(ConvTranspose2d, conv_transpose_arrays, grad, weight, geometry=geometry,
+                     input_shape=input_shape)
+
+
+def weight_grad_any(x: Any, grad: Any, geometry: Geometry, weight_shape: tuple) -> Any:
+    """The weight gradient of a convolution, of arrays or Tensors."""
+    return apply_any(ConvWeightGrad, _weight_grad_of_input, x, grad, geometry=geometry,
+                     weight_shape=weight_shape)
 
 
 class Conv2d(Op):
+    """out = conv(x, weight) + bias, on (N, C, H, W) arrays; ``conv1d`` runs it too."""
+
     @staticmethod
     def forward(ctx, x, weight, bias, geometry):
         out, cols = conv_arrays(x, weight, bias, geometry)
@@ -297,8 +310,7 @@ class ConvWeightGrad(Op):
     def forward(ctx, x, grad, geometry, weight_shape):
         ctx.save_for_backward(x, grad)
         ctx.geometry = geometry
-        cols = im2col(x, weight_shape[2:], geometry)
-        return weight_grad_arrays(cols, grad, weight_shape, geometry.groups)
+        return _weight_grad_of_input(x, grad, geometry, weight_shape)
 
     @staticmethod
     def backward(ctx, grad_grad_weight):

@@ -18,7 +18,7 @@ from ..autograd.function import Op
 from ..backend import xp
 from ..creation import tensor
 from ..tensor import Tensor
-from .conv import Geometry, Pair, ntuple, pad_batch_last, window_slice
+from .conv import Geometry, Pair, apply_any, ntuple, pad_batch_last, window_slice
 
 
 # -- geometry ---------------------------------------------------------------------------------
@@ -97,8 +97,7 @@ def _offsets(kernel: Pair, geometry: Geometry, out: Pair):
 
 
 def _padded(x: Any, geometry: Geometry, value: float) -> Any:
-    return pad_batch_last(x, geometry.padding, value) \
-        if any(side for axis in geometry.padding for side in axis) else x
+    return pad_batch_last(x, geometry.padding, value) if geometry.has_padding else x
 
 
 def _windows_overlap(kernel: Pair, geometry: Geometry) -> bool:
@@ -147,6 +146,12 @@ def _gather_at_argmax(values: Any, index: Any, kernel: Pair, geometry: Geometry)
     return out
 
 
+def _scatter_any(grad: Any, index: Any, input_shape: tuple, kernel: Pair,
+                 geometry: Geometry) -> Any:
+    return apply_any(_MaxPoolScatter, _scatter_to_argmax, grad, index=index,
+                     input_shape=input_shape, kernel=kernel, geometry=geometry)
+
+
 class MaxPool2d(Op):
     @staticmethod
     def forward(ctx, x, kernel, geometry, out_shape):
@@ -156,12 +161,11 @@ class MaxPool2d(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return _MaxPoolScatter.apply_any(grad, ctx.index, ctx.input_shape, ctx.kernel,
-                                         ctx.geometry)
+        return _scatter_any(grad, ctx.index, ctx.input_shape, ctx.kernel, ctx.geometry)
 
 
 class _MaxPoolScatter(Op):
-    """The gradient of max pooling: linear in ``grad``, its adjoint is the gather."""
+    """The gradient of max pooling: linear in ``grad``; its adjoint is the gather."""
 
     @staticmethod
     def forward(ctx, grad, index, input_shape, kernel, geometry):
@@ -170,14 +174,8 @@ class _MaxPoolScatter(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return _MaxPoolGather.apply_any(grad, ctx.index, ctx.kernel, ctx.geometry)
-
-    @classmethod
-    def apply_any(cls, grad, index, input_shape, kernel, geometry):
-        if isinstance(grad, Tensor):  # create_graph: record it, for higher order
-            return cls.apply(grad, index=index, input_shape=input_shape, kernel=kernel,
-                             geometry=geometry)
-        return _scatter_to_argmax(grad, index, input_shape, kernel, geometry)
+        return apply_any(_MaxPoolGather, _gather_at_argmax, grad, index=ctx.index,
+                         kernel=ctx.kernel, geometry=ctx.geometry)
 
 
 class _MaxPoolGather(Op):
@@ -189,14 +187,7 @@ class _MaxPoolGather(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return _MaxPoolScatter.apply_any(grad, ctx.index, ctx.input_shape, ctx.kernel,
-                                         ctx.geometry)
-
-    @classmethod
-    def apply_any(cls, values, index, kernel, geometry):
-        if isinstance(values, Tensor):
-            return cls.apply(values, index=index, kernel=kernel, geometry=geometry)
-        return _gather_at_argmax(values, index, kernel, geometry)
+        return _scatter_any(grad, ctx.index, ctx.input_shape, ctx.kernel, ctx.geometry)
 
 
 def _flat_indices(index: Any, input_shape: tuple, kernel: Pair, geometry: Geometry) -> Any:
