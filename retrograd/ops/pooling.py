@@ -53,10 +53,10 @@ def _pool_geometry(name: str, input: Tensor, kernel_size: Any, stride: Any, padd
         ntuple(stride, spatial, f"{name}: stride", 1)  # PyTorch: the stride is the kernel size
     padding = ntuple(padding, spatial, f"{name}: padding")
     dilation = ntuple(dilation, spatial, f"{name}: dilation", 1)
-    for k, p, d in zip(kernel, padding, dilation):
-        if p > (d * (k - 1) + 1) // 2:
-            raise ValueError(f"{name}: pad should be at most half of effective kernel size, but "
-                             f"got pad={p}, kernel_size={k} and dilation={d}")
+    for k, p in zip(kernel, padding):
+        if p > k // 2:  # (PyTorch's rule, whatever the dilation)
+            raise ValueError(f"{name}: pad should be at most half of kernel size, but got "
+                             f"pad={p} and kernel_size={k}")
     sizes = tuple(input.shape[-spatial:])
     out = tuple(_pool_output_size(*args, ceil_mode)
                 for args in zip(sizes, kernel, stride, padding, dilation))

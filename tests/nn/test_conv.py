@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 import retrograd as rg
 from retrograd import nn
@@ -68,6 +70,31 @@ CONV2D_CASES = {
 def test_conv2d_matches_pytorch(name):
     input_shape, weight_shape, options = CONV2D_CASES[name]
     check_function("conv2d", input_shape, weight_shape, True, **options)
+
+
+@st.composite
+def conv2d_geometries(draw):
+    """Any valid conv2d: shapes, stride, padding (ints or 'same'), dilation and groups."""
+    groups = draw(st.integers(1, 3))
+    channels, out_channels = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    if draw(st.booleans()):
+        stride, padding = (1, 1), "same"
+    else:
+        stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+        padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    # large enough for the dilated kernel
+    size = [d * (k - 1) + 1 + draw(st.integers(0, 4)) for k, d in zip(kernel, dilation)]
+    return ((draw(st.integers(1, 3)), channels, *size),
+            (out_channels, channels // groups, *kernel),
+            dict(stride=stride, padding=padding, dilation=dilation, groups=groups))
+
+
+@given(conv2d_geometries(), st.booleans())
+def test_conv2d_matches_pytorch_on_drawn_geometries(geometry, bias):
+    input_shape, weight_shape, options = geometry
+    check_function("conv2d", input_shape, weight_shape, bias, **options)
 
 
 @pytest.mark.parametrize("name", ["plain", "same-even", "everything"])

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 import retrograd as rg
 from retrograd import nn
@@ -51,6 +53,35 @@ MAX_POOL_2D = [dict(kernel_size=2), dict(kernel_size=3, stride=1),
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_max_pool2d_matches_pytorch(options, dtype):
     check_pool("max_pool2d", data(2, 3, 9, 8, dtype=dtype), **options)
+
+
+@st.composite
+def pool2d_settings(draw, dilated: bool = True):
+    """A valid pooling: kernel, stride, padding (at most half the kernel), dilation, ceil mode;
+    and an input shape large enough for it."""
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if dilated else (1, 1)
+    extent = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    options = dict(kernel_size=kernel, stride=(draw(st.integers(1, 3)), draw(st.integers(1, 3))),
+                   padding=tuple(draw(st.integers(0, k // 2)) for k in kernel),
+                   ceil_mode=draw(st.booleans()))
+    if dilated:
+        options["dilation"] = dilation
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)),
+             *(e + draw(st.integers(0, 4)) for e in extent))
+    return shape, options
+
+
+@given(pool2d_settings())
+def test_max_pool2d_matches_pytorch_on_drawn_settings(settings):
+    shape, options = settings
+    check_pool("max_pool2d", data(*shape), return_indices=True, **options)
+
+
+@given(pool2d_settings(dilated=False), st.booleans())
+def test_avg_pool2d_matches_pytorch_on_drawn_settings(settings, count_include_pad):
+    shape, options = settings
+    check_pool("avg_pool2d", data(*shape), count_include_pad=count_include_pad, **options)
 
 
 @pytest.mark.parametrize("options", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
@@ -125,6 +156,8 @@ def test_pool_errors():
         nn.MaxPool2d(5)(x)
     with pytest.raises(ValueError, match="pad should be at most half"):
         F.max_pool2d(x, 2, padding=2)
+    with pytest.raises(ValueError, match="pad should be at most half"):  # dilation or not
+        F.max_pool2d(rg.zeros(1, 1, 9, 9), 3, padding=2, dilation=2)
     with pytest.raises(ValueError, match="pad should be at most half"):
         nn.AvgPool2d(3, padding=2)(x)
     with pytest.raises(RuntimeError, match=r"3D \(unbatched\) or 4D \(batched\)"):
