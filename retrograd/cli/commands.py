@@ -12,13 +12,15 @@ from typing import Any, Sequence
 from .. import __version__
 from ..check.diagnose import DiagnosisCallback
 from ..datasets import available
+from ..nn import summary
 from ..serialization import load
 from ..train import (EarlyStopping, ModelCheckpoint, NonFiniteLossError, ProgressBar, Trainer,
                      evaluate as evaluate_model)
 from ..utils.data import DataLoader, TensorDataset
 from . import plots
-from .experiment import (DEFAULTS, Data, build_loss, build_model, build_optimizer,
-                         build_scheduler, complete, dataset_name, load_data, loaders)
+from .experiment import (DEFAULTS, Data, build_loss, build_optimizer, build_scheduler, complete,
+                         dataset_name, load_data, loaders)
+from .models import build_model, describe
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -81,7 +83,7 @@ def _number(value: float | None) -> str:
 def make_trainer(config: dict[str, Any], data: Data, callbacks: Sequence = ()) -> Trainer:
     """A Trainer for ``config`` on ``data``: loaders, model, loss, optimizer, schedule."""
     train_loader, val_loader = loaders(data, config)
-    model = build_model(config, data.n_features, data.n_classes)
+    model = build_model(config, data.input_shape, data.n_classes)
     optimizer = build_optimizer(config, model)
     return Trainer(model, build_loss(config, data.n_classes), optimizer, train_loader,
                    val_loader, build_scheduler(config, optimizer), callbacks)
@@ -200,10 +202,12 @@ def train(args: argparse.Namespace) -> int:
     if checkpoint is not None:
         trainer.load_state_dict(checkpoint)
     _write_json(os.path.join(out, "config.json"), config)
-    print(f"training an {config['model']} {config['hidden']} ({config['activation']}) on "
-          f"{config['dataset']}: {len(data.y_train)} training and {len(data.y_val)} "
-          f"{data.val_name} examples; {config['optimizer']} lr {config['lr']:g}, batch "
-          f"{config['batch_size']}, {config['epochs']} epochs", flush=True)
+    print(f"training {describe(config)} on {config['dataset']}: {len(data.y_train)} training "
+          f"and {len(data.y_val)} {data.val_name} examples; {config['optimizer']} lr "
+          f"{config['lr']:g}, batch {config['batch_size']}, {config['epochs']} epochs",
+          flush=True)
+    print(summary(trainer.model, (config["batch_size"], *data.input_shape), verbose=0),
+          flush=True)
     start = time.perf_counter()
     try:
         trainer.fit(config["epochs"])
@@ -270,7 +274,7 @@ def sweep(args: argparse.Namespace) -> int:
         writer.writeheader()
         writer.writerows(rows)
     figure = plots.sweep_curves(runs, os.path.join(out, "sweep.png"),
-                                f"{base['dataset']}, mlp {base['hidden']}: {setting}")
+                                f"{base['dataset']}, {describe(base)}: {setting}")
 
     def grid(metric: str, show) -> str:
         by_run = {(row["lr"], row["batch_size"]): row for row in rows}
@@ -295,16 +299,17 @@ def evaluate(args: argparse.Namespace) -> int:
         weights, saved_config = saved["model"], saved.get("config") or {}
     else:  # a bare state_dict saved with rg.save(model.state_dict(), ...)
         weights, saved_config = saved, {}
-    config = complete({**saved_config, **_given(args)})
+    config = complete(_given(args), saved=saved_config)
     data = load_data(config)
-    model = build_model(config, data.n_features, data.n_classes)
+    model = build_model(config, data.input_shape, data.n_classes)
     try:
         model.load_state_dict(weights)
     except (RuntimeError, TypeError) as error:
         trained_on = f" (trained on {saved_config['dataset']})" if saved_config else ""
-        raise CommandError(f"{args.checkpoint}{trained_on} does not fit an {config['model']} "
-                           f"{config['hidden']} for {config['dataset']} ({data.n_features} "
-                           f"features, {data.n_classes} classes): {error}") from None
+        raise CommandError(f"{args.checkpoint}{trained_on} does not fit "
+                           f"{describe(config, details=False)} for {config['dataset']} "
+                           f"({data.n_features} features, {data.n_classes} classes): "
+                           f"{error}") from None
     X, y = (data.X_val, data.y_val) if args.split == "val" else (data.X_train, data.y_train)
     loss, accuracy = evaluate_model(model, build_loss(config, data.n_classes),
                                     DataLoader(TensorDataset(X, y), batch_size=1024))

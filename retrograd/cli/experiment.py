@@ -14,9 +14,12 @@ import numpy as np
 from .. import datasets, nn, optim
 from ..nn import functional as F
 from ..optim import lr_scheduler
-from ..random import Generator, manual_seed, randperm
+from ..random import Generator, randperm
 from ..tensor import Tensor
 from ..utils.data import DataLoader, TensorDataset
+# build_model lives in models.py and is named here too, with the other pieces of a run
+from .models import (MODEL_DEFAULTS, build_model, is_convolutional,  # noqa: F401
+                     keep_used_options)
 
 # Every flag that changes what is trained (the run folder and --resume are not part of it).
 DEFAULTS: dict[str, Any] = {
@@ -26,8 +29,11 @@ DEFAULTS: dict[str, Any] = {
     "val_fraction": 0.2,
     "seed": 0,
     "model": "mlp",
-    "hidden": [32, 32],
+    "hidden": [32, 32],        # mlp; cnn: its head
     "activation": "relu",
+    "channels": [16, 32],      # cnn: one convolution block per entry
+    "kernel_size": 3,          # cnn
+    "pool": "max",             # lenet, cnn
     "loss": "cross_entropy",
     "optimizer": "sgd",
     "lr": 0.1,
@@ -53,13 +59,10 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
     "fashion_mnist": {"hidden": [256, 128], "epochs": 10, "batch_size": 64},
 }
 
-ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "softplus": nn.Softplus,
-               "gelu": nn.GELU, "leaky_relu": nn.LeakyReLU}
 LOSSES = ("cross_entropy", "nll", "multi_margin", "mse")
 OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW,
               "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}
 SCHEDULES = ("none", "step", "multistep", "exponential", "cosine", "poly")
-MODELS = ("mlp",)
 
 
 def dataset_name(name: str) -> str:
@@ -71,21 +74,26 @@ def dataset_name(name: str) -> str:
     return canonical
 
 
-def complete(given: dict[str, Any]) -> dict[str, Any]:
-    """The full configuration: the flags given, else the data set's defaults, else DEFAULTS."""
-    dataset = dataset_name(given.get("dataset") or DEFAULTS["dataset"])
-    config = {**DEFAULTS, **DATASET_DEFAULTS.get(dataset, {})}
-    config.update({key: value for key, value in given.items()
-                   if key in DEFAULTS and value is not None})
-    config["dataset"] = dataset
-    return config
+def complete(given: dict[str, Any], saved: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The full configuration: the flags given, else those of a ``saved`` configuration (the
+    one ``retrograd eval`` reads), else the model's defaults, else the data set's, else
+    DEFAULTS. The options the model does not use are None; a flag given for one of them is a
+    ValueError (see ``models.keep_used_options``)."""
+    given, saved = ({key: value for key, value in flags.items()
+                     if key in DEFAULTS and value is not None} for flags in (given, saved or {}))
+    dataset = dataset_name(given.get("dataset") or saved.get("dataset") or DEFAULTS["dataset"])
+    model = given.get("model") or saved.get("model") or DEFAULTS["model"]
+    config = {**DEFAULTS, **DATASET_DEFAULTS.get(dataset, {}), **MODEL_DEFAULTS.get(model, {}),
+              **saved, **given, "dataset": dataset}
+    return keep_used_options(config, given)
 
 
 # -- data -------------------------------------------------------------------------------------
 
 @dataclass
 class Data:
-    """A data set split for training: arrays X (N, features) float32, y (N,) int64."""
+    """A data set split for training: arrays X float32, (N, features), or (N, 1, height, width)
+    for a convolutional model, and y (N,) int64."""
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -95,23 +103,34 @@ class Data:
     n_classes: int
     val_name: str  # "validation", or "test" when the data set has its own test split
 
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape of one example: (features,) or (1, height, width)."""
+        return self.X_train.shape[1:]
+
 
 def load_data(config: dict[str, Any]) -> Data:
     """The configured data set, split into training and validation (or test) parts.
 
     Generated sets are drawn with ``seed`` and split at random by ``val_fraction``; digits
     keeps ``val_fraction`` of its images for testing; MNIST-like sets use their test files.
+    Images come as rows of pixels for an MLP, as (N, 1, height, width) for a CNN.
     """
     info = datasets.available()[config["dataset"]]
+    flatten = not is_convolutional(config["model"])
     if info.needs_root:
-        X_train, y_train = info.load(config["data_dir"], train=True)
-        X_val, y_val = info.load(config["data_dir"], train=False)
+        X_train, y_train = info.load(config["data_dir"], train=True, flatten=flatten)
+        X_val, y_val = info.load(config["data_dir"], train=False, flatten=flatten)
         return Data(X_train, y_train, X_val, y_val, info.n_features, info.n_classes, "test")
     if info.name == "digits":
         split = {"test_fraction": config["val_fraction"], "seed": config["seed"]}
-        X_train, y_train = info.load(train=True, **split)
-        X_val, y_val = info.load(train=False, **split)
+        X_train, y_train = info.load(train=True, flatten=flatten, **split)
+        X_val, y_val = info.load(train=False, flatten=flatten, **split)
         return Data(X_train, y_train, X_val, y_val, info.n_features, info.n_classes, "test")
+    if not flatten:
+        raise ValueError(f"--model {config['model']} reads images, but {info.name} holds "
+                         f"{info.n_features}-D points: use --dataset digits, mnist or "
+                         f"fashion-mnist, or --model mlp")
     X, y = info.load(config["samples"] or info.n_samples, seed=config["seed"])
     order = randperm(len(y), generator=Generator().manual_seed(config["seed"])).numpy()
     n_val = round(len(y) * config["val_fraction"])
@@ -134,21 +153,6 @@ def loaders(data: Data, config: dict[str, Any]) -> tuple[DataLoader, DataLoader]
 
 
 # -- model, loss, optimizer, schedule -------------------------------------------------------------
-
-def build_model(config: dict[str, Any], n_features: int, n_classes: int) -> nn.Module:
-    """An MLP: Linear + activation for each hidden size, then Linear to the class scores
-    (followed by LogSoftmax for the nll loss, which expects log-probabilities). The weights
-    are drawn from the global generator seeded with ``seed``."""
-    manual_seed(config["seed"])
-    sizes = [n_features, *config["hidden"]]
-    layers: list[nn.Module] = []
-    for size_in, size_out in zip(sizes, sizes[1:]):
-        layers += [nn.Linear(size_in, size_out), ACTIVATIONS[config["activation"]]()]
-    layers.append(nn.Linear(sizes[-1], n_classes))
-    if config["loss"] == "nll":
-        layers.append(nn.LogSoftmax(dim=1))
-    return nn.Sequential(*layers)
-
 
 class OneHotMSELoss(nn.Module):
     """Mean squared error between the class scores (N, C) and the one-hot rows of the class

@@ -23,8 +23,8 @@ from .. import __version__
 from ..check import cli as check_cli
 from ..train import NonFiniteLossError
 from . import commands
-from .experiment import (ACTIVATIONS, DATASET_DEFAULTS, DEFAULTS, LOSSES, MODELS, OPTIMIZERS,
-                         SCHEDULES)
+from .experiment import DATASET_DEFAULTS, DEFAULTS, LOSSES, OPTIMIZERS, SCHEDULES
+from .models import ACTIVATIONS, MODEL_DEFAULTS, MODELS, POOLS
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -112,17 +112,34 @@ def _add_data_flags(parser: argparse.ArgumentParser) -> None:
 def _add_model_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("model")
     group.add_argument("--model", type=_choice(MODELS), metavar="NAME",
-                       help="the network (default: mlp)")
+                       help="mlp (default) | lenet (LeNet-5, on images) | cnn (convolution "
+                       "blocks then an MLP head, on images)")
     per_dataset = "; ".join(f"{name}: {','.join(map(str, table['hidden']))}"
                             for name, table in DATASET_DEFAULTS.items() if "hidden" in table)
     group.add_argument("--hidden", type=_list_of(positive_int), metavar="SIZES",
-                       help="hidden layer sizes, comma-separated (default: "
-                       f"{','.join(map(str, DEFAULTS['hidden']))}; {per_dataset})")
+                       help="hidden layer sizes of the mlp or of the cnn's head, comma-separated "
+                       f"(default: {','.join(map(str, DEFAULTS['hidden']))}; {per_dataset})")
+    group.add_argument("--channels", type=_list_of(positive_int), metavar="SIZES",
+                       help="cnn: the output channels of its convolution blocks (each: "
+                       "convolution, activation, 2x2 pooling), comma-separated (default: "
+                       f"{','.join(map(str, DEFAULTS['channels']))})")
+    group.add_argument("--kernel-size", type=positive_int, metavar="K",
+                       help="cnn: the side of its convolution kernels, padded by K // 2 "
+                       f"(default: {DEFAULTS['kernel_size']})")
+    group.add_argument("--pool", type=_choice(POOLS), metavar="NAME",
+                       help=f"lenet, cnn: {' | '.join(POOLS)} pooling (default: "
+                       f"{DEFAULTS['pool']})")
     group.add_argument("--activation", type=_choice(tuple(ACTIVATIONS)), metavar="NAME",
                        help=f"{' | '.join(ACTIVATIONS)} (default: {DEFAULTS['activation']})")
     group.add_argument("--loss", type=_choice(LOSSES), metavar="NAME",
                        help="cross_entropy (default) | nll (adds LogSoftmax to the model) | "
                        "multi_margin (the multiclass SVM hinge) | mse (onto one-hot labels)")
+
+
+def _per_model(key: str) -> str:
+    """'; lenet: 0.05; cnn: 0.05': the models' own defaults for ``key``, for --help."""
+    return "".join(f"; {model}: {table[key]:g}" for model, table in MODEL_DEFAULTS.items()
+                   if key in table)
 
 
 def _add_training_flags(parser: argparse.ArgumentParser, grid: bool) -> None:
@@ -131,13 +148,15 @@ def _add_training_flags(parser: argparse.ArgumentParser, grid: bool) -> None:
                        help=f"{' | '.join(OPTIMIZERS)} (default: {DEFAULTS['optimizer']})")
     if not grid:
         group.add_argument("--lr", type=positive,
-                           help=f"the learning rate (default: {DEFAULTS['lr']})")
+                           help=f"the learning rate (default: {DEFAULTS['lr']}"
+                           f"{_per_model('lr')})")
         group.add_argument("--batch-size", type=positive_int, metavar="N",
                            help=f"examples per step (default: {DEFAULTS['batch_size']})")
     group.add_argument("--momentum", type=momentum, help="momentum of sgd and rmsprop "
                        f"(default: {DEFAULTS['momentum']})")
     group.add_argument("--weight-decay", type=non_negative,
-                       help=f"L2 penalty (default: {DEFAULTS['weight_decay']})")
+                       help=f"L2 penalty (default: {DEFAULTS['weight_decay']}"
+                       f"{_per_model('weight_decay')})")
     defaults = ", ".join(f"{name}: {table['epochs']}" for name, table in DATASET_DEFAULTS.items())
     group.add_argument("--epochs", type=positive_int, metavar="N",
                        help=f"passes over the training data (default: {DEFAULTS['epochs']}; "
