@@ -5,13 +5,9 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from .. import nn
+from ..ops.conv import output_size  # floor((i + 2p - k) / s) + 1, padding as (before, after)
 
 Activation = Callable[[], nn.Module]  # a layer class such as nn.ReLU, called once per use
-
-
-def conv_output_size(size: int, kernel_size: int, padding: int = 0, stride: int = 1) -> int:
-    """The side of a convolution's (or pooling's) output: floor((i + 2p - k) / s) + 1."""
-    return (size + 2 * padding - kernel_size) // stride + 1
 
 
 def _pooling(kind: str) -> nn.Module:
@@ -64,7 +60,7 @@ def lenet5(num_classes: int = 10, in_channels: int = 1, image_size: int = 28,
                          f"{image_size}x{image_size}")
     side = image_size // 2  # the first convolution keeps the size, its pooling halves it
     second_padding = 0 if side >= 6 else 2
-    side = conv_output_size(side, 5, second_padding) // 2
+    side = output_size(side, 5, padding=(second_padding, second_padding)) // 2
     return nn.Sequential(
         nn.Conv2d(in_channels, 6, 5, padding=2), activation(), _pooling(pool),
         nn.Conv2d(6, 16, 5, padding=second_padding), activation(), _pooling(pool),
@@ -90,7 +86,7 @@ def small_cnn(num_classes: int = 10, in_channels: int = 1, image_size: int = 28,
     layers: list[nn.Module] = []
     side, size_in = image_size, in_channels
     for block, size_out in enumerate(channels, start=1):
-        side = conv_output_size(side, kernel_size, kernel_size // 2)
+        side = output_size(side, kernel_size, padding=(kernel_size // 2, kernel_size // 2))
         if side < 2:
             raise ValueError(f"small_cnn: {image_size}x{image_size} images are down to "
                              f"{side}x{side} in convolution block {block} of {len(channels)}, "
