@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import __version__
 from ..check import cli as check_cli
+from ..explain import cli as explain_cli
 from ..train import NonFiniteLossError
 from . import commands
 from .experiment import DATASET_DEFAULTS, DEFAULTS, LOSSES, OPTIMIZERS, SCHEDULES
@@ -244,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = add("datasets", "list the data sets", "The data sets retrograd can train on.")
     listing.set_defaults(handler=commands.datasets)
     check_cli.add_parser(subcommands)
+    explain_cli.add_parser(subcommands)
     return parser
 
 
