@@ -23,8 +23,8 @@ from .experiment import (DEFAULTS, Data, build_loss, build_optimizer, build_sche
 from .models import build_model, describe
 
 CHECKPOINT = "checkpoint.npz"
-
 DIAGNOSIS_EXAMPLES = 256  # the fixed batch of --diagnose: the first training examples
+
 
 class CommandError(Exception):
     """A problem to report to the user in one line (the command then exits with status 1)."""

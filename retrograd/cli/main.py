@@ -204,6 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="go on with the run saved in CHECKPOINT exactly where it stopped "
                        "(after a crash or Ctrl-C); --epochs may raise its number of epochs, the "
                        "learning-rate schedule keeps the length it was built with")
+    train.add_argument("--diagnose", action="store_true",
+                       help="check the health of activations and gradients (rg.diagnose) on "
+                       f"{commands.DIAGNOSIS_EXAMPLES} training examples as chosen epochs begin: "
+                       "reports in diagnosis/epoch-N.txt and .json, per-layer gradient norms "
+                       "over training in diagnosis/grad_norms.csv and grad_norms.png")
+    train.add_argument("--diagnose-epochs", type=_list_of(positive_int), metavar="EPOCHS",
+                       help="the epochs to diagnose, e.g. 1,5,10 (epoch 1: the network as "
+                       "initialised; default: the first, middle and last; implies --diagnose)")
     train.set_defaults(handler=commands.train)
 
     sweep = add("sweep", "train over a grid of learning rates and batch sizes",
@@ -216,14 +224,6 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--batch-sizes", type=_list_of(positive_int), metavar="SIZES",
                        default=[16, 64, 256],
                        help="the batch sizes, comma-separated (default: 16,64,256)")
-    train.add_argument("--diagnose", action="store_true",
-                       help="check the health of activations and gradients (rg.diagnose) on "
-                       f"{commands.DIAGNOSIS_EXAMPLES} training examples as chosen epochs begin: "
-                       "reports in diagnosis/epoch-N.txt and .json, per-layer gradient norms "
-                       "over training in diagnosis/grad_norms.csv and grad_norms.png")
-    train.add_argument("--diagnose-epochs", type=_list_of(positive_int), metavar="EPOCHS",
-                       help="the epochs to diagnose, e.g. 1,5,10 (epoch 1: the network as "
-                       "initialised; default: the first, middle and last; implies --diagnose)")
     _add_data_flags(sweep)
     _add_model_flags(sweep)
     _add_training_flags(sweep, grid=True)
