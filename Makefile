@@ -23,10 +23,15 @@ $(VENV)/.installed-all: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed-all
 	rm -rf runs/demo
+	@echo "== a network built from bare tensors learns the circles (examples/demo.py)"
+	$(BIN)/python examples/demo.py
+	@echo "== retrograd train, on circles and on the 8x8 handwritten digits"
 	$(BIN)/retrograd train --dataset circles --out runs/demo/circles
 	$(BIN)/retrograd train --dataset digits --out runs/demo/digits
 	@echo "pictures: runs/demo/circles/{loss,accuracy,decision_boundary}.png and" \
 	      "runs/demo/digits/{loss,accuracy}.png"
+	@echo "== backpropagation through (u + v) * w, step by step"
+	$(BIN)/retrograd explain "(u + v) * w" --at u=2,v=3,w=4 --out runs/demo/explain
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2
