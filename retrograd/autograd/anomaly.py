@@ -13,15 +13,14 @@ of every result and a look at the call stack per operation: use the mode for deb
 """
 from __future__ import annotations
 
-import functools
 import linecache
 import os
 import traceback
 import warnings
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from ..backend import xp
-from .grad_mode import state
+from .grad_mode import ModeSetter, ModeSwitch, state
 
 # frames in these files are retrograd's own; the first frame outside is the user's code
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -30,7 +29,7 @@ _ENABLED_MESSAGE = ("Anomaly Detection has been enabled. This mode will increase
                     "and should only be enabled for debugging.")
 
 
-class detect_anomaly:
+class detect_anomaly(ModeSwitch):
     """Context manager (and, unlike PyTorch's, decorator): raise at the first NaN or Inf in
     forward or backward.
 
@@ -43,38 +42,22 @@ class detect_anomaly:
     ...     loss.backward()
     """
 
+    _flag = "anomaly_mode"
+
     def __init__(self, check_nan: bool = True) -> None:
+        super().__init__(check_nan)
         self.check_nan = check_nan
         warnings.warn(_ENABLED_MESSAGE, stacklevel=2)
 
-    def __enter__(self) -> None:
-        self._previous = state.anomaly_mode
-        state.anomaly_mode = self.check_nan
 
-    def __exit__(self, *exc_info) -> None:
-        state.anomaly_mode = self._previous
-
-    def __call__(self, function: Callable) -> Callable:
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            with self:
-                return function(*args, **kwargs)
-        return wrapper
-
-
-class set_detect_anomaly:
+class set_detect_anomaly(ModeSetter):
     """Turns anomaly detection on or off: as a statement (until changed again) or as a context
     manager, as PyTorch's ``set_detect_anomaly(mode, check_nan=True)``."""
 
+    _flag = "anomaly_mode"
+
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
-        self._previous = state.anomaly_mode
-        state.anomaly_mode = bool(mode) and check_nan
-
-    def __enter__(self) -> None:
-        pass  # __init__ already switched the mode
-
-    def __exit__(self, *exc_info) -> None:
-        state.anomaly_mode = self._previous
+        super().__init__(bool(mode) and check_nan)
 
 
 def is_anomaly_enabled() -> bool:

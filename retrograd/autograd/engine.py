@@ -3,8 +3,9 @@
 The walk is iterative (no recursion, so graphs of any depth work) and deterministic: nodes run
 in decreasing order of creation, a reverse topological order that needs no sorting pass. Each
 node's gradient box sums what arrives along every path, as the chain rule requires; the node's
-backward runs once that sum is complete. Operations return gradients of their output's shape; this engine, not each
-operation, sums them back to the shape of each input (the adjoint of broadcasting is a sum).
+backward runs once that sum is complete. Operations return gradients of their output's shape;
+this engine, not each operation, sums them back to the shape of each input (the adjoint of
+broadcasting is a sum).
 """
 from __future__ import annotations
 
@@ -127,7 +128,7 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
             captured[id(target_nodes[node])] = grad
         if needed is not None and node not in needed:
             continue
-        if node._forward_on_arrays or create_graph:
+        if node._forward_on_arrays or create_graph:  # run_backward's first case, inlined
             input_grads = node.backward(node, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)

@@ -31,7 +31,7 @@ from typing import Any
 
 from ..backend import xp
 from ..tensor import Tensor
-from .grad_mode import state
+from .grad_mode import no_grad, state
 
 _OUTPUT = object()  # marks a saved array that is the node's own output
 _sequence_numbers = itertools.count()
@@ -200,11 +200,8 @@ class Function:
             grads = self.backward(self, grad)
             return grads if isinstance(grads, tuple) else (grads,)
         # a user Function in a fast backward: it speaks Tensors, the engine arrays
-        previous, state.grad_enabled = state.grad_enabled, False
-        try:
+        with no_grad():
             grads = self.backward(self, Tensor(grad))
-        finally:
-            state.grad_enabled = previous
         grads = grads if isinstance(grads, tuple) else (grads,)
         return tuple(g.data if isinstance(g, Tensor) else g for g in grads)
 
@@ -219,11 +216,8 @@ class Function:
 
 def _forward_on_tensors(cls, ctx: Function, args: tuple, options: dict) -> Any:
     """Runs a user Function's forward (Tensors in, a Tensor out) without recording it."""
-    previous, state.grad_enabled = state.grad_enabled, False
-    try:
+    with no_grad():
         result = cls.forward(ctx, *args, **options)
-    finally:
-        state.grad_enabled = previous
     if not isinstance(result, Tensor):
         raise TypeError(f"{cls.__name__}.forward must return a Tensor, got "
                         f"{type(result).__name__}")

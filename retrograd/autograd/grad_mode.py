@@ -1,4 +1,5 @@
-"""Grad mode: whether operations record the graph. ``no_grad``, ``enable_grad``, ``set_grad_enabled``.
+"""Grad mode: whether operations record the graph: ``no_grad``, ``enable_grad``,
+``set_grad_enabled``.
 
 Each works as a context manager and as a decorator, as in PyTorch.
 """
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from typing import Callable
 
 
 class _State(threading.local):
@@ -27,34 +29,54 @@ def is_grad_enabled() -> bool:
     return state.grad_enabled
 
 
-class _GradModeContext:
-    """Base of the grad-mode switches: sets the mode inside ``with`` or a decorated function."""
+class ModeSwitch:
+    """Sets one flag of ``state`` inside a ``with`` block or a decorated function, then restores
+    it. Grad mode by default; ``detect_anomaly`` switches ``anomaly_mode``."""
+
+    _flag = "grad_enabled"
 
     def __init__(self, mode: bool) -> None:
         self.mode = mode
 
     def __enter__(self) -> None:
-        self._previous = state.grad_enabled
-        state.grad_enabled = self.mode
+        self._previous = getattr(state, self._flag)
+        setattr(state, self._flag, self.mode)
 
     def __exit__(self, *exc_info) -> None:
-        state.grad_enabled = self._previous
+        setattr(state, self._flag, self._previous)
 
-    def __call__(self, function):
-        mode = self.mode
+    def __call__(self, function: Callable) -> Callable:
+        flag, mode = self._flag, self.mode
 
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
-            previous = state.grad_enabled
-            state.grad_enabled = mode
+            # the previous mode is kept per call, so that recursive calls restore it correctly
+            previous = getattr(state, flag)
+            setattr(state, flag, mode)
             try:
                 return function(*args, **kwargs)
             finally:
-                state.grad_enabled = previous
+                setattr(state, flag, previous)
         return wrapper
 
 
-class no_grad(_GradModeContext):
+class ModeSetter(ModeSwitch):
+    """A switch that acts as soon as it is made, as PyTorch's ``set_grad_enabled``: called as a
+    plain statement it holds until changed again; ``with`` restores the previous mode on exit."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(mode)
+        super().__enter__()
+
+    def __enter__(self) -> None:
+        pass  # __init__ already switched the mode
+
+    def __call__(self, function: Callable) -> Callable:
+        setattr(state, self._flag, self._previous)  # used as a decorator: switch only in calls
+        return super().__call__(function)
+
+
+class no_grad(ModeSwitch):
     """Operations inside do not record the graph (for evaluation and parameter updates).
 
     >>> with rg.no_grad():
@@ -65,27 +87,19 @@ class no_grad(_GradModeContext):
         super().__init__(False)
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(ModeSwitch):
     """Turns recording back on inside a ``no_grad`` block."""
 
     def __init__(self) -> None:
         super().__init__(True)
 
 
-class set_grad_enabled(_GradModeContext):
-    """``set_grad_enabled(False)`` acts as ``no_grad()``, ``set_grad_enabled(True)`` as ``enable_grad()``.
+class set_grad_enabled(ModeSetter):
+    """``set_grad_enabled(False)`` acts as ``no_grad()``, ``set_grad_enabled(True)`` as
+    ``enable_grad()``.
 
     Called as a plain statement it switches the mode until changed again, as in PyTorch.
     """
 
     def __init__(self, mode: bool) -> None:
         super().__init__(bool(mode))
-        self._previous = state.grad_enabled
-        state.grad_enabled = self.mode
-
-    def __enter__(self) -> None:
-        pass  # __init__ already switched the mode
-
-    def __call__(self, function):
-        state.grad_enabled = self._previous  # used as a decorator: switch only inside calls
-        return super().__call__(function)
