@@ -3,7 +3,7 @@ import time
 
 import numpy as np
 import pytest
-from torch_oracle import both_raise, check_against_torch, data
+from ops.oracle import both_raise, check_scenario, data
 
 import retrograd as rg
 
@@ -16,7 +16,7 @@ def test_gradients_accumulate_across_backward_calls():
         (x.sin() * 3).sum().backward()
         return first, x.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_gradients_along_several_paths_add_up():
@@ -27,7 +27,7 @@ def test_gradients_along_several_paths_add_up():
         y.sum().backward()
         return x.grad, w.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_same_tensor_twice_in_one_op():
@@ -36,7 +36,7 @@ def test_same_tensor_twice_in_one_op():
         (x * x + x).sum().backward()
         return x.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_gradient_argument_weights_a_non_scalar_output():
@@ -45,7 +45,7 @@ def test_gradient_argument_weights_a_non_scalar_output():
         (x.tanh() * 2).backward(lib.tensor(data(2, 3, seed=5)))
         return x.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_broadcast_inputs_get_gradients_of_their_own_shape():
@@ -56,7 +56,7 @@ def test_broadcast_inputs_get_gradients_of_their_own_shape():
         (a * b + c).sum().backward()
         return a.grad, b.grad, c.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_retain_graph_allows_a_second_backward():
@@ -67,7 +67,7 @@ def test_retain_graph_allows_a_second_backward():
         y.backward()
         return x.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_second_backward_through_a_freed_graph_raises():
@@ -114,7 +114,7 @@ def test_grad_never_aliases_another_leafs_grad():
         x.grad.mul_(2)
         return x.grad, y.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_grad_does_not_alias_the_gradient_argument_or_a_view():
@@ -134,7 +134,7 @@ def test_integer_and_float64_leaves_keep_their_dtypes():
         (x.double() * y).sum().backward()
         return x.grad, y.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 # -- graph structure ----------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def test_requires_grad_is_leaf_and_grad_fn_propagate():
                 y.is_leaf, y.requires_grad, y.grad_fn is None,
                 z.is_leaf, z.requires_grad, z.grad_fn is None]
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_grad_fn_is_shown_and_links_to_the_inputs_nodes():
@@ -173,7 +173,7 @@ def test_detach_cuts_the_graph_and_shares_the_data():
             d.zero_()  # shares memory with y
         return flags, x.grad, y
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 @pytest.mark.filterwarnings("ignore:The .grad attribute of a Tensor that is not a leaf")
@@ -184,7 +184,7 @@ def test_non_leaf_grad_stays_none():
         (y * y).sum().backward()
         return y.grad is None, x.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_a_chain_of_100000_operations_backpropagates_without_recursion_error():
@@ -247,7 +247,7 @@ def test_in_place_ops_on_a_non_leaf_are_differentiated(update):
         (h * h).sum().backward()
         return h, x.grad, other.grad if update != "clamp_" else None
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_in_place_op_with_a_graph_operand_on_a_plain_tensor():
@@ -258,7 +258,7 @@ def test_in_place_op_with_a_graph_operand_on_a_plain_tensor():
         (a * a).sum().backward()
         return a, z.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_in_place_op_on_a_leaf_that_requires_grad_raises_outside_no_grad():
@@ -273,7 +273,7 @@ def test_in_place_op_on_a_leaf_under_no_grad_changes_it_in_place():
             x.mul_(3).sub_(1)
         return x, x.requires_grad, x.is_leaf
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 @pytest.mark.parametrize("overwrite", ["zero_", "fill_", "copy_", "copy_broadcast", "copy_cast",
@@ -300,4 +300,4 @@ def test_overwriting_in_place_cuts_the_old_history_and_records_the_new_values(ov
         (h * w).sum().backward()
         return h, h.requires_grad, x.grad, w.grad
 
-    check_against_torch(scenario, rtol=1e-6, atol=1e-6)
+    check_scenario(scenario, rtol=1e-6, atol=1e-6)

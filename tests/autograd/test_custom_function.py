@@ -1,7 +1,7 @@
 """User-defined rg.autograd.Function: forward/backward on Tensors, ctx, apply, second order."""
 import numpy as np
 import pytest
-from torch_oracle import check_against_torch, data
+from ops.oracle import check_scenario, data
 
 import retrograd as rg
 
@@ -49,7 +49,7 @@ def test_forward_receives_tensors_without_recording_and_backward_is_used():
         return (y, x.grad, y.grad_fn.forward_saw, y.grad_fn.backward_saw,
                 y.requires_grad, y.is_leaf, type(y.grad_fn).__name__.startswith("Cube"))
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_needs_input_grad_and_several_inputs():
@@ -62,7 +62,7 @@ def test_needs_input_grad_and_several_inputs():
         (y * y).sum().backward()
         return a.grad, c.grad, y.grad_fn.backward_saw
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_function_output_broadcasts_back_to_input_shapes():
@@ -74,7 +74,7 @@ def test_function_output_broadcasts_back_to_input_shapes():
         MulAdd.apply(a, b, c).sum().backward()
         return a.grad, b.grad, c.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_no_graph_when_nothing_requires_grad_or_under_no_grad():
@@ -86,7 +86,7 @@ def test_no_graph_when_nothing_requires_grad_or_under_no_grad():
             quiet = Cube.apply(x, 1.0)
         return plain.requires_grad, quiet.requires_grad, quiet.grad_fn is None
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_second_order_through_a_function_with_create_graph():
@@ -97,7 +97,7 @@ def test_second_order_through_a_function_with_create_graph():
         (second,) = lib.autograd.grad(first.sum(), x)
         return first, second
 
-    check_against_torch(scenario, rtol=1e-10, atol=1e-12)
+    check_scenario(scenario, rtol=1e-10, atol=1e-12)
 
 
 def test_function_inside_a_larger_graph_and_retain_graph():
@@ -109,7 +109,7 @@ def test_function_inside_a_larger_graph_and_retain_graph():
         y.backward()
         return x.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_saved_tensors_after_backward_raise():

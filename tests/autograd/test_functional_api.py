@@ -1,6 +1,6 @@
 """rg.autograd.functional: jacobian, hessian, vjp, jvp against torch.autograd.functional."""
 import pytest
-from torch_oracle import both_raise, check_against_torch, data
+from ops.oracle import both_raise, check_scenario, data
 
 
 def tensors(lib, *arrays):
@@ -26,7 +26,7 @@ def test_jacobian_single_input_and_output(create_graph):
         jacobian = lib.autograd.functional.jacobian(one_in_one_out, x, create_graph=create_graph)
         return jacobian, jacobian.requires_grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_jacobian_tuples_of_inputs_and_outputs():
@@ -34,7 +34,7 @@ def test_jacobian_tuples_of_inputs_and_outputs():
         inputs = tensors(lib, data(3), data(3, seed=1))
         return lib.autograd.functional.jacobian(two_in_two_out, inputs)
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_jacobian_tuple_of_inputs_single_output_and_unused_input():
@@ -42,7 +42,7 @@ def test_jacobian_tuple_of_inputs_single_output_and_unused_input():
         inputs = tensors(lib, data(2), data(3, seed=1))
         return lib.autograd.functional.jacobian(lambda x, y: x.exp() * 2, inputs)
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_hessian_single_input():
@@ -50,14 +50,14 @@ def test_hessian_single_input():
         (x,) = tensors(lib, data(2, 2))
         return lib.autograd.functional.hessian(lambda x: (x.sin() * x).sum() * x.sum(), x)
 
-    check_against_torch(scenario, rtol=1e-10, atol=1e-12)
+    check_scenario(scenario, rtol=1e-10, atol=1e-12)
 
 
 def test_hessian_tuple_of_inputs():
     def scenario(lib):
         return lib.autograd.functional.hessian(scalar_of_two, tensors(lib, data(2), data(3, 1)))
 
-    check_against_torch(scenario, rtol=1e-10, atol=1e-12)
+    check_scenario(scenario, rtol=1e-10, atol=1e-12)
 
 
 def test_vjp_single_and_tuple():
@@ -70,7 +70,7 @@ def test_vjp_single_and_tuple():
         scalar = functional.vjp(scalar_of_two, tensors(lib, data(3), data(3, seed=1)))
         return single, pair, scalar
 
-    check_against_torch(scenario, rtol=1e-10, atol=1e-12)
+    check_scenario(scenario, rtol=1e-10, atol=1e-12)
 
 
 def test_jvp_single_and_tuple():
@@ -82,7 +82,7 @@ def test_jvp_single_and_tuple():
                               tensors(lib, data(3, seed=3), data(3, seed=4)))
         return single, pair
 
-    check_against_torch(scenario, rtol=1e-10, atol=1e-12)
+    check_scenario(scenario, rtol=1e-10, atol=1e-12)
 
 
 def test_functional_leaves_the_inputs_untouched():
@@ -91,7 +91,7 @@ def test_functional_leaves_the_inputs_untouched():
         lib.autograd.functional.jacobian(lambda x: x.exp(), x)
         return x.requires_grad, x.grad is None
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_vjp_without_v_needs_a_single_element_output():

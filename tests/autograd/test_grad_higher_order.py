@@ -1,7 +1,7 @@
 """rg.autograd.grad and higher-order gradients (create_graph=True), against PyTorch."""
 import numpy as np
 import pytest
-from torch_oracle import both_raise, check_against_torch, data
+from ops.oracle import both_raise, check_scenario, data
 
 
 def test_grad_returns_gradients_and_leaves_dot_grad_alone():
@@ -11,7 +11,7 @@ def test_grad_returns_gradients_and_leaves_dot_grad_alone():
         gx, gw = lib.autograd.grad((x * w).exp().sum(), [x, w])
         return gx, gw, x.grad is None, w.grad is None, gx.requires_grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_grad_with_a_single_tensor_input_returns_a_one_tuple():
@@ -20,7 +20,7 @@ def test_grad_with_a_single_tensor_input_returns_a_one_tuple():
         result = lib.autograd.grad((x * x).sum(), x)
         return isinstance(result, tuple), len(result), result
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_grad_outputs_for_non_scalar_and_several_outputs():
@@ -30,7 +30,7 @@ def test_grad_outputs_for_non_scalar_and_several_outputs():
         seeds = [lib.tensor(data(2, 3, seed=1)), lib.tensor(data(2, seed=2))]
         return lib.autograd.grad(outputs, x, grad_outputs=seeds)
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_grad_with_respect_to_a_non_leaf():
@@ -39,7 +39,7 @@ def test_grad_with_respect_to_a_non_leaf():
         h = x.tanh()
         return lib.autograd.grad((h * h * x).sum(), [h, x])
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_grad_frees_the_graph_unless_retained():
@@ -49,7 +49,7 @@ def test_grad_frees_the_graph_unless_retained():
         first = lib.autograd.grad(y, x, retain_graph=retain_graph)
         return first, lib.autograd.grad(y, x)
 
-    check_against_torch(lambda lib: twice(lib, retain_graph=True))
+    check_scenario(lambda lib: twice(lib, retain_graph=True))
     both_raise(lambda lib: twice(lib, retain_graph=None), RuntimeError, match="retain_graph=True")
 
 
@@ -67,7 +67,7 @@ def test_grad_of_an_unused_input_raises_or_is_none_with_allow_unused():
         gx, gz = lib.autograd.grad((x * 2).sum(), [x, z], allow_unused=True)
         return gx, gz is None
 
-    check_against_torch(allowed)
+    check_scenario(allowed)
 
 
 def test_grad_with_respect_to_a_tensor_that_does_not_require_grad_raises():
@@ -104,7 +104,7 @@ def test_first_second_and_third_derivatives(function):
             y = y.sum()
         return derivatives
 
-    check_against_torch(scenario, rtol=1e-10, atol=1e-10)
+    check_scenario(scenario, rtol=1e-10, atol=1e-10)
 
 
 def test_create_graph_makes_the_gradient_differentiable_and_retains_the_graph():
@@ -115,7 +115,7 @@ def test_create_graph_makes_the_gradient_differentiable_and_retains_the_graph():
         again = lib.autograd.grad(y, x)  # the graph was retained by create_graph
         return g.requires_grad, g.grad_fn is not None, again
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 @pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
@@ -128,7 +128,7 @@ def test_backward_with_create_graph_then_backward_of_the_gradient():
         first.sum().backward()
         return first, x.grad
 
-    check_against_torch(scenario, rtol=1e-10, atol=1e-10)
+    check_scenario(scenario, rtol=1e-10, atol=1e-10)
 
 
 def test_hessian_vector_product_of_a_small_network():
@@ -144,7 +144,7 @@ def test_hessian_vector_product_of_a_small_network():
         dot = sum((g * v).sum() for g, v in zip(grads, vectors))
         return lib.autograd.grad(dot, [w1, w2])
 
-    check_against_torch(scenario, rtol=1e-9, atol=1e-12)
+    check_scenario(scenario, rtol=1e-9, atol=1e-12)
 
 
 def test_gradient_penalty_trains_through_a_gradient_norm():
@@ -157,4 +157,4 @@ def test_gradient_penalty_trains_through_a_gradient_norm():
         (gx * gx).sum().backward()
         return w.grad, x.grad
 
-    check_against_torch(scenario, rtol=1e-9, atol=1e-12)
+    check_scenario(scenario, rtol=1e-9, atol=1e-12)

@@ -1,5 +1,5 @@
 """no_grad, enable_grad and set_grad_enabled: as context managers, as decorators, nested."""
-from torch_oracle import check_against_torch, data
+from ops.oracle import check_scenario, data
 
 
 def _records(lib, x) -> bool:
@@ -21,7 +21,7 @@ def test_context_managers_nest_and_restore():
         seen += [_records(lib, x), lib.is_grad_enabled()]
         return seen
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_decorators_switch_only_inside_the_call():
@@ -45,7 +45,7 @@ def test_decorators_switch_only_inside_the_call():
             seen += [with_grad(x), lib.is_grad_enabled()]
         return seen
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_set_grad_enabled_as_a_plain_call_switches_until_changed():
@@ -56,7 +56,7 @@ def test_set_grad_enabled_as_a_plain_call_switches_until_changed():
         lib.set_grad_enabled(True)
         return off, _records(lib, x)
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_mode_is_restored_when_the_body_raises():
@@ -77,7 +77,7 @@ def test_mode_is_restored_when_the_body_raises():
             pass
         return lib.is_grad_enabled()
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_results_under_no_grad_are_constants_in_a_later_graph():
@@ -88,4 +88,4 @@ def test_results_under_no_grad_are_constants_in_a_later_graph():
         (c * x).sum().backward()
         return c.requires_grad, x.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 import pytest
-from torch_oracle import data
+from ops.oracle import data
 
 import retrograd as rg
 

@@ -1,6 +1,6 @@
 """Tensor.register_hook (leaf and non-leaf) and retain_grad, against PyTorch."""
 import pytest
-from torch_oracle import both_raise, check_against_torch, data
+from ops.oracle import both_raise, check_scenario, data
 
 
 def test_leaf_hook_observes_the_whole_gradient_once():
@@ -11,7 +11,7 @@ def test_leaf_hook_observes_the_whole_gradient_once():
         (x * x + x.exp()).sum().backward()  # three paths reach x: one call, their sum
         return seen, x.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_leaf_hook_replaces_the_gradient():
@@ -21,7 +21,7 @@ def test_leaf_hook_replaces_the_gradient():
         (x * x).sum().backward()
         return x.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_non_leaf_hook_observes_and_replaces():
@@ -34,7 +34,7 @@ def test_non_leaf_hook_observes_and_replaces():
         (h * h + h).sum().backward()
         return seen, x.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_hooks_run_in_registration_order_and_chain():
@@ -45,7 +45,7 @@ def test_hooks_run_in_registration_order_and_chain():
         (x * 2).sum().backward()
         return x.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_handle_remove_unregisters_the_hook():
@@ -62,7 +62,7 @@ def test_handle_remove_unregisters_the_hook():
         (h * h).sum().backward()
         return hooked, x.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_hooks_apply_to_autograd_grad_too():
@@ -71,7 +71,7 @@ def test_hooks_apply_to_autograd_grad_too():
         x.register_hook(lambda grad: grad * 2)
         return lib.autograd.grad((x * x).sum(), x)
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_hook_on_a_tensor_that_does_not_require_grad_raises():
@@ -93,7 +93,7 @@ def test_retain_grad_fills_a_non_leaf_grad_after_every_hook(retain_first):
         (h * h).sum().backward()  # accumulates, like a leaf's .grad
         return first, h.grad, x.grad, h.retains_grad, x.retains_grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_retained_grad_does_not_alias_a_leafs_grad():
@@ -105,7 +105,7 @@ def test_retained_grad_does_not_alias_a_leafs_grad():
         x.grad.mul_(5)
         return h.grad, x.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)
 
 
 def test_retain_grad_on_a_leaf_changes_nothing():
@@ -115,4 +115,4 @@ def test_retain_grad_on_a_leaf_changes_nothing():
         (x * 3).sum().backward()
         return x.grad
 
-    check_against_torch(scenario)
+    check_scenario(scenario)

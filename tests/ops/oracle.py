@@ -1,10 +1,16 @@
-"""The three-way check of an operation: finite differences, PyTorch as oracle, second order.
+"""Comparisons against PyTorch 2.13.0 as the oracle, in two forms.
 
-An operation is described once, as a ``Case`` in ``table.py``: its call is written against a
+The three-way check of an operation: finite differences, PyTorch as oracle, second order. An
+operation is described once, as a ``Case`` in ``table.py``: its call is written against a
 library module, so ``lambda lib, x: lib.exp(x)`` runs as ``rg.exp(x)`` and as ``torch.exp(x)``
 (a ``torch_call`` is given only where PyTorch spells it differently), and each input is an
 ``Arg`` saying how to draw it. The helpers below draw the same seeded values for both libraries
 and compare shapes, dtypes, values and gradients with explicit tolerances.
+
+Scenarios, for the autograd tests: a function of ``lib`` that uses names both libraries share
+(``lib.tensor``, ``lib.autograd.grad``, ``lib.no_grad``...), so that the same code builds the
+same graph from the same seeded data (``data``) in each; ``check_scenario`` compares what the
+two return, ``both_raise`` the errors.
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
+import pytest
 import torch
 
 import retrograd as rg
@@ -178,19 +185,25 @@ def floating(outputs: tuple) -> tuple:
 
 # -- comparisons -------------------------------------------------------------------------------
 
-def assert_same(ours: rg.Tensor, theirs: torch.Tensor, what: str, atol: float = 0.0) -> None:
-    """Same shape, same dtype, and values within the dtype's tolerance (exact for ints, bools)."""
-    actual, expected = ours.data, theirs.detach().numpy()
+def _assert_arrays_match(actual: np.ndarray, expected: np.ndarray, what: str, rtol: float,
+                         atol: float) -> None:
+    """Same shape, same dtype, and values within tolerance (exact for ints and bools)."""
     assert actual.shape == expected.shape, \
         f"{what}: retrograd shape {actual.shape}, torch {expected.shape}"
     assert actual.dtype == expected.dtype, \
         f"{what}: retrograd dtype {actual.dtype}, torch {expected.dtype}"
     if actual.dtype.kind != "f":
         np.testing.assert_array_equal(actual, expected, err_msg=what)
-        return
-    tolerance = TOLERANCES[actual.dtype]
-    np.testing.assert_allclose(actual, expected, rtol=tolerance["rtol"],
-                               atol=max(tolerance["atol"], atol), err_msg=what)
+    else:
+        np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
+
+
+def assert_same(ours: rg.Tensor, theirs: torch.Tensor, what: str, atol: float = 0.0) -> None:
+    """Same shape, same dtype, and values within the dtype's tolerance (exact for ints, bools)."""
+    actual = ours.data
+    tolerance = TOLERANCES[actual.dtype] if actual.dtype.kind == "f" else dict(rtol=0, atol=0)
+    _assert_arrays_match(actual, theirs.detach().numpy(), what, tolerance["rtol"],
+                         max(tolerance["atol"], atol))
 
 
 def check_against_torch(case: Case, dtype, shapes: tuple | None = None) -> None:
@@ -233,3 +246,44 @@ def check_gradients(case: Case, second_order: bool = False) -> None:
 
     check = rg.autograd.gradgradcheck if second_order else rg.autograd.gradcheck
     assert check(function, tuple(inputs))
+
+
+# -- scenarios ---------------------------------------------------------------------------------
+
+def data(*shape: int, seed: int = 0, dtype=np.float64) -> np.ndarray:
+    """Seeded standard-normal data, the same for both libraries."""
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def _numpy(value: Any) -> np.ndarray:
+    return value.detach().numpy() if isinstance(value, (rg.Tensor, torch.Tensor)) else value
+
+
+def _assert_results_match(ours: Any, theirs: Any, what: str, rtol: float, atol: float) -> None:
+    """Same structure (tuples and lists); tensors compared as arrays, other values equal."""
+    if isinstance(theirs, (tuple, list)):
+        assert isinstance(ours, (tuple, list)) and len(ours) == len(theirs), \
+            f"{what}: retrograd {ours!r}, torch {theirs!r}"
+        for i, (mine, reference) in enumerate(zip(ours, theirs)):
+            _assert_results_match(mine, reference, f"{what}[{i}]", rtol, atol)
+    elif isinstance(theirs, (torch.Tensor, np.ndarray)):
+        assert isinstance(ours, (rg.Tensor, np.ndarray)), f"{what}: expected an array, got {ours!r}"
+        _assert_arrays_match(_numpy(ours), _numpy(theirs), what, rtol, atol)
+    else:
+        assert ours == theirs, f"{what}: retrograd {ours!r}, torch {theirs!r}"
+
+
+def check_scenario(scenario: Callable[[Any], Any], rtol: float = 1e-6,
+                   atol: float = 1e-6) -> None:
+    """``scenario(rg)`` must return what ``scenario(torch)`` returns."""
+    _assert_results_match(scenario(rg), scenario(torch), "result", rtol, atol)
+
+
+def both_raise(scenario: Callable[[Any], Any], error: type = RuntimeError,
+               match: str | None = None) -> None:
+    """PyTorch raises ``error`` on ``scenario``, and so does retrograd, with ``match`` in its
+    message (the words that tell the user what to do)."""
+    with pytest.raises(error):
+        scenario(torch)
+    with pytest.raises(error, match=match):
+        scenario(rg)
