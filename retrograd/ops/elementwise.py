@@ -268,6 +268,7 @@ class Clone(Op):
 
 class Cast(Op):
     _float32_from_integers = False  # the requested dtype is the dtype
+
     @staticmethod
     def forward(ctx, x, dtype):
         return x.astype(dtype)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from ..autograd.function import Op
-from ..backend import xp
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 

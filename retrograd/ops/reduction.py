@@ -164,11 +164,10 @@ class LogSumExp(Op):
 class Norm(Op):
     @staticmethod
     def forward(ctx, x, p=2.0, axes=None, keepdim=False):
-        magnitude = xp.abs(x)
         if p == 2:
             out = xp.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
         else:
-            out = (magnitude ** p).sum(axis=axes, keepdims=keepdim) ** (1 / p)
+            out = (xp.abs(x) ** p).sum(axis=axes, keepdims=keepdim) ** (1 / p)
         ctx.save_for_backward(x, out)
         ctx.p, ctx.axes = p, axes
         return out
@@ -200,7 +199,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Mean over ``dim`` (all dimensions by default); needs a floating-point tensor."""
     if not input.is_floating_point():
         raise RuntimeError(f"mean needs a floating-point tensor, got {input.dtype}; "
-                        f"convert it with .float()")
+                           f"convert it with .float()")
     return Mean.apply(input, axes=normalize_dims(dim, input.ndim, "mean"), keepdim=keepdim)
 
 
