@@ -19,7 +19,7 @@ from ..train import (EarlyStopping, ModelCheckpoint, NonFiniteLossError, Progres
 from ..utils.data import DataLoader, TensorDataset
 from . import plots
 from .experiment import (DEFAULTS, Data, build_loss, build_optimizer, build_scheduler, complete,
-                         dataset_name, load_data, loaders)
+                         dataset_name, load_data, loaders, read_saved_model)
 from .models import build_model, describe
 
 CHECKPOINT = "checkpoint.npz"
@@ -292,13 +292,7 @@ def sweep(args: argparse.Namespace) -> int:
 # -- retrograd eval ------------------------------------------------------------------------------
 
 def evaluate(args: argparse.Namespace) -> int:
-    saved = load(args.checkpoint)
-    if not isinstance(saved, dict):
-        raise CommandError(f"{args.checkpoint} holds a {type(saved).__name__}, not a model")
-    if isinstance(saved.get("model"), dict):  # a checkpoint of `retrograd train`
-        weights, saved_config = saved["model"], saved.get("config") or {}
-    else:  # a bare state_dict saved with rg.save(model.state_dict(), ...)
-        weights, saved_config = saved, {}
+    weights, saved_config = read_saved_model(args.checkpoint)
     config = complete(_given(args), saved=saved_config)
     data = load_data(config)
     model = build_model(config, data.input_shape, data.n_classes)

@@ -15,11 +15,10 @@ from .. import datasets, nn, optim
 from ..nn import functional as F
 from ..optim import lr_scheduler
 from ..random import Generator, randperm
+from ..serialization import load
 from ..tensor import Tensor
 from ..utils.data import DataLoader, TensorDataset
-# build_model lives in models.py and is named here too, with the other pieces of a run
-from .models import (MODEL_DEFAULTS, build_model, is_convolutional,  # noqa: F401
-                     keep_used_options)
+from .models import MODEL_DEFAULTS, is_convolutional, keep_used_options
 
 # Every flag that changes what is trained (the run folder and --resume are not part of it).
 DEFAULTS: dict[str, Any] = {
@@ -89,6 +88,17 @@ def complete(given: dict[str, Any], saved: dict[str, Any] | None = None) -> dict
 
 
 # -- data -------------------------------------------------------------------------------------
+
+def read_saved_model(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The weights and the configuration ({} when unknown) saved in ``path``: a checkpoint of
+    ``retrograd train``, or a bare state_dict saved with ``rg.save(model.state_dict(), ...)``."""
+    saved = load(path)
+    if not isinstance(saved, dict):
+        raise ValueError(f"{path} holds a {type(saved).__name__}, not a model")
+    if isinstance(saved.get("model"), dict):  # a checkpoint of `retrograd train`
+        return saved["model"], saved.get("config") or {}
+    return saved, {}
+
 
 @dataclass
 class Data:

@@ -14,7 +14,6 @@ import os
 import shutil
 
 from ..creation import zeros
-from ..serialization import load
 from .drawing import INSTALL_HINT, Graph, graph, layer_summary, model_graph
 from .expression import FUNCTIONS, ExpressionError, evaluate, parse_values
 from .text import text_table
@@ -89,15 +88,10 @@ def _write(drawing: Graph, folder: str, name: str, format: str) -> str:
 def _model(path: str) -> tuple[Graph, str]:
     """The layer graph and the table of layers of the network saved in ``path``."""
     # the network is rebuilt as `retrograd eval` rebuilds it, from the configuration it saved
-    from ..cli.experiment import build_model, complete, load_data
+    from ..cli.experiment import complete, load_data, read_saved_model
+    from ..cli.models import build_model
 
-    saved = load(path)
-    if not isinstance(saved, dict):
-        raise ValueError(f"{path} holds a {type(saved).__name__}, not a model")
-    if isinstance(saved.get("model"), dict):  # a checkpoint of `retrograd train`
-        weights, config = saved["model"], saved.get("config") or {}
-    else:  # a bare state_dict
-        weights, config = saved, {}
+    weights, config = read_saved_model(path)
     config = complete(config)
     data = load_data(config)  # for the shape of one example
     model = build_model(config, data.input_shape, data.n_classes)
