@@ -62,6 +62,7 @@ from ..ops.loss import mse_loss
 from ..random import default_generator
 from ..tensor import Tensor
 from ..train import Callback
+from .gradients import text_columns
 
 __all__ = ["diagnose", "DiagnosisReport", "DiagnosisWarning", "LayerStats", "ParameterStats",
            "DiagnosisCallback"]
@@ -169,13 +170,15 @@ class DiagnosisReport:
         if self.inputs is not None:
             lines.append("inputs:  " + _summary(self.inputs))
         lines += ["outputs: " + _summary(self.outputs), "", "Activations (layer outputs)"]
-        lines += _table(["layer", "type", "shape", "mean", "std", "saturated", "dead"],
-                        [[s.name, s.type, str(s.shape), f"{s.mean:.3g}", f"{s.std:.3g}",
-                          _percent(s.saturated), _percent(s.dead)] for s in self.layers])
+        lines += text_columns(
+            [["layer", "type", "shape", "mean", "std", "saturated", "dead"]]
+            + [[s.name, s.type, str(s.shape), f"{s.mean:.3g}", f"{s.std:.3g}",
+                _percent(s.saturated), _percent(s.dead)] for s in self.layers])
         lines += ["", "Gradients (per parameter)"]
-        lines += _table(["parameter", "shape", "|w|", "|grad|", "lr*|grad|/|w|"],
-                        [[p.name, str(p.shape), f"{p.norm:.3g}", _scientific(p.grad_norm),
-                          _scientific(p.update_ratio)] for p in self.parameters])
+        lines += text_columns(
+            [["parameter", "shape", "|w|", "|grad|", "lr*|grad|/|w|"]]
+            + [[p.name, str(p.shape), f"{p.norm:.3g}", _scientific(p.grad_norm),
+                _scientific(p.update_ratio)] for p in self.parameters])
         lines.append("")
         if self.warnings:
             lines.append(f"Warnings ({len(self.warnings)})")
@@ -643,13 +646,6 @@ def _scientific(value: float | None) -> str:
 
 def _summary(stats: dict) -> str:
     return ", ".join(f"{key} {value:.3g}" for key, value in stats.items())
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    """Left-aligned columns, as wide as their widest cell."""
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows)]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
-            for row in [headers, *rows]]
 
 
 def _finite_or_none(value: Any) -> Any:

@@ -95,13 +95,10 @@ class GradientReport:
         return rows
 
     def __str__(self) -> str:
-        rows = self._rows()
-        widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
         lines = [self._summary(), f"expected: {self.reference}",
                  f"tolerance: |yours - expected| <= {self.atol:g} + {self.rtol:g} * |expected|, "
                  f"entry by entry", ""]
-        lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
-                  for row in rows]
+        lines += text_columns(self._rows())
         for result in self.parameters.values():
             if result.ok:
                 continue
@@ -472,6 +469,14 @@ def _factor_guess(factor: float) -> str:
         return " (a 2 often comes from the derivative of a square: d x^2/dx = 2x)"
     return (f" ({abs(whole)}: if that is the batch size N, a sum over the examples where the "
             f"loss takes the mean, or the reverse)")
+
+
+def text_columns(rows: Sequence[Sequence[str]]) -> list[str]:
+    """The lines of a plain-text table (header first): left-aligned columns two spaces apart,
+    each as wide as its widest cell."""
+    widths = [max(len(cell) for cell in column) for column in zip(*rows)]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+            for row in rows]
 
 
 def _number(value: float) -> str:
