@@ -60,8 +60,9 @@ class ModelSummary:
         widths = [max(len(row[i]) for row in rows) + 2 for i in range(3)]
         width = sum(widths)
         line = "=" * width
-        table = [line, "".join(cell.ljust(w) for cell, w in zip(rows[0], widths)), line]
-        table += ["".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows[1:]]
+        header, *layers = ["".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+                           for row in rows]
+        table = [line, header, line, *layers]
         megabytes = 1024 ** 2
         table += [line,
                   f"Total params: {self.total_params:,}",
