@@ -45,50 +45,63 @@ half = float16
 __version__ = "0.1.0"
 
 
-def is_tensor(obj) -> bool:
+def is_tensor(obj: object) -> bool:
     """True when ``obj`` is a retrograd Tensor."""
     return isinstance(obj, Tensor)
 
 
 def numel(input: Tensor) -> int:
+    """The number of elements of ``input``."""
     return input.numel()
 
 
 def clone(input: Tensor) -> Tensor:
+    """A copy of ``input`` that stays in the graph (see ``Tensor.clone``)."""
     return input.clone()
 
 
 def detach(input: Tensor) -> Tensor:
+    """``input``'s data cut from the graph (see ``Tensor.detach``)."""
     return input.detach()
 
 
+# Comparisons, elementwise and broadcasting, give bool tensors without gradient.
+
 def eq(input: Tensor, other) -> Tensor:
+    """``input == other``."""
     return input == other
 
 
 def ne(input: Tensor, other) -> Tensor:
+    """``input != other``."""
     return input != other
 
 
 def lt(input: Tensor, other) -> Tensor:
+    """``input < other``."""
     return input < other
 
 
 def le(input: Tensor, other) -> Tensor:
+    """``input <= other``."""
     return input <= other
 
 
 def gt(input: Tensor, other) -> Tensor:
+    """``input > other``."""
     return input > other
 
 
 def ge(input: Tensor, other) -> Tensor:
+    """``input >= other``."""
     return input >= other
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    """True when ``|input - other| <= atol + rtol * |other|`` everywhere."""
     return input.allclose(other, rtol, atol)
 
 
 def equal(input: Tensor, other: Tensor) -> bool:
+    """True when both have the same shape and elements."""
     return input.equal(other)

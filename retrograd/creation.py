@@ -1,4 +1,5 @@
-"""Tensor factories: ``tensor``, ``zeros``, ``ones``, ``arange``, ``eye``... (float32 by default)."""
+"""Tensor factories: ``tensor``, ``zeros``, ``ones``, ``arange``, ``eye``... (float32 by
+default)."""
 from __future__ import annotations
 
 from typing import Any
@@ -101,16 +102,21 @@ def linspace(start: float, end: float, steps: int, dtype=None,
 
 
 def zeros_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``input``'s shape (and dtype, unless ``dtype`` is given)."""
     return zeros(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def ones_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Ones of ``input``'s shape (and dtype, unless ``dtype`` is given)."""
     return ones(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def full_like(input: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full_like(input: Tensor, fill_value: float, dtype=None,
+              requires_grad: bool = False) -> Tensor:
+    """``fill_value`` everywhere, in ``input``'s shape (and dtype, unless ``dtype`` is given)."""
     return full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def empty_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of ``input``'s shape (and dtype, unless ``dtype`` is given)."""
     return empty(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)

@@ -1,4 +1,5 @@
-"""Data types: ``rg.float32`` (the default), ``rg.float64``, ``rg.int64``, ``rg.bool`` and a few more.
+"""Data types: ``rg.float32`` (the default), ``rg.float64``, ``rg.int64``, ``rg.bool`` and a
+few more.
 
 A ``DType`` names an array dtype the PyTorch way (``retrograd.float32``) and compares equal to it.
 """

@@ -59,6 +59,7 @@ def seed() -> int:
 
 
 def initial_seed() -> int:
+    """The seed the global generator was last seeded with."""
     return default_generator.initial_seed()
 
 
@@ -73,7 +74,9 @@ def _float_dtype(dtype) -> Any:
     return np_dtype
 
 
-def normal_array(shape: tuple, mean: float, std: float, np_dtype, generator=None):
+def normal_array(shape: tuple, mean: float, std: float, np_dtype,
+                 generator: Generator | None = None) -> xp.ndarray:
+    """An array of ``shape`` drawn from N(mean, std^2) (for ``Tensor.normal_`` and ``nn.init``)."""
     values = _numpy(generator).standard_normal(shape, dtype=xp.float64 if np_dtype not in (
         xp.float32, xp.float64) else np_dtype)
     if std != 1:
@@ -83,7 +86,9 @@ def normal_array(shape: tuple, mean: float, std: float, np_dtype, generator=None
     return values.astype(np_dtype, copy=False)
 
 
-def uniform_array(shape: tuple, low: float, high: float, np_dtype, generator=None):
+def uniform_array(shape: tuple, low: float, high: float, np_dtype,
+                  generator: Generator | None = None) -> xp.ndarray:
+    """An array of ``shape`` drawn from U(low, high) (for ``Tensor.uniform_`` and ``nn.init``)."""
     values = _numpy(generator).random(shape, dtype=xp.float64 if np_dtype not in (
         xp.float32, xp.float64) else np_dtype)
     if (low, high) != (0, 1):
@@ -98,20 +103,22 @@ def _size(size: tuple) -> tuple:
     return tuple(int(s) for s in size)
 
 
-def rand(*size, generator: Generator | None = None, dtype=None, requires_grad: bool = False):
+def rand(*size: int, generator: Generator | None = None, dtype=None,
+         requires_grad: bool = False) -> Tensor:
     """Samples of U(0, 1) with the given shape (float32 by default)."""
     return Tensor(uniform_array(_size(size), 0.0, 1.0, _float_dtype(dtype), generator),
                   requires_grad=requires_grad)
 
 
-def randn(*size, generator: Generator | None = None, dtype=None, requires_grad: bool = False):
+def randn(*size: int, generator: Generator | None = None, dtype=None,
+          requires_grad: bool = False) -> Tensor:
     """Samples of N(0, 1) with the given shape (float32 by default)."""
     return Tensor(normal_array(_size(size), 0.0, 1.0, _float_dtype(dtype), generator),
                   requires_grad=requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: tuple = (), *,
-            generator: Generator | None = None, dtype=None):
+            generator: Generator | None = None, dtype=None) -> Tensor:
     """Integers drawn uniformly from [low, high) (``randint(high, size)`` means low = 0)."""
     if isinstance(high, (tuple, list)):  # randint(high, size), as PyTorch allows
         low, high, size = 0, low, high
@@ -124,14 +131,16 @@ def randint(low: int, high: int | None = None, size: tuple = (), *,
         size, int) else tuple(size)).astype(np_dtype))
 
 
-def randperm(n: int, *, generator: Generator | None = None):
+def randperm(n: int, *, generator: Generator | None = None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
     return Tensor(_numpy(generator).permutation(n).astype(xp.int64))
 
 
-def rand_like(input, dtype=None, requires_grad: bool = False):
+def rand_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Samples of U(0, 1) in ``input``'s shape (and dtype, unless ``dtype`` is given)."""
     return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randn_like(input, dtype=None, requires_grad: bool = False):
+def randn_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Samples of N(0, 1) in ``input``'s shape (and dtype, unless ``dtype`` is given)."""
     return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..backend import xp
+from ..ops.indexing import stack
 from ..tensor import Tensor
 from .engine import grad
 
@@ -34,7 +35,7 @@ def _unwrap(values: tuple, is_tuple: bool):
     return values if is_tuple else values[0]
 
 
-def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False):
+def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False) -> tuple:
     """``(func(inputs), v^T J)``: the vector-Jacobian product, what backward computes."""
     inputs, inputs_tuple = _prepare(inputs)
     outputs, outputs_tuple = _as_tuple(func(*inputs))
@@ -49,7 +50,7 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False):
     return _unwrap(outputs, outputs_tuple), _unwrap(grads, inputs_tuple)
 
 
-def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False):
+def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False) -> tuple:
     """``(func(inputs), J v)``: the Jacobian-vector product (forward-mode), computed by the
     double-backward trick: J v = d/du (u^T J)^T v."""
     inputs, inputs_tuple = _prepare(inputs)
@@ -73,7 +74,7 @@ def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False):
 
 
 def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bool = False,
-             vectorize: bool = False):
+             vectorize: bool = False) -> Any:
     """The Jacobian of ``func`` at ``inputs``: for one input and one output a Tensor of shape
     ``output.shape + input.shape``; tuples of those for tuples of inputs or outputs."""
     inputs, inputs_tuple = _prepare(inputs)
@@ -90,7 +91,6 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
                 grads = (None,) * len(inputs)
             for row, g in zip(rows, _zeros_for_unused(grads, inputs)):
                 row.append(g)
-        from ..ops.indexing import stack
         blocks = tuple(stack(row).reshape(output.shape + t.shape) if row else
                        Tensor(xp.zeros(output.shape + t.shape, dtype=t.data.dtype))
                        for row, t in zip(rows, inputs))
@@ -101,7 +101,7 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
 
 
 def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: bool = False,
-            vectorize: bool = False):
+            vectorize: bool = False) -> Any:
     """The Hessian of a scalar ``func`` at ``inputs``: shape ``input.shape + input.shape`` for
     one input; a tuple of tuples of blocks for several."""
     inputs_prepared, inputs_tuple = _prepare(inputs)
