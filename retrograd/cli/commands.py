@@ -177,6 +177,7 @@ def _write_gradient_norms(diagnosis: DiagnosisCallback, model: Any, out: str) ->
 
 
 def train(args: argparse.Namespace) -> int:
+    """``retrograd train``: trains (or resumes) one run and writes its folder; exit status."""
     given = _given(args)
     checkpoint = None
     if args.resume:
@@ -232,6 +233,7 @@ def train(args: argparse.Namespace) -> int:
 # -- retrograd sweep ----------------------------------------------------------------------------
 
 def sweep(args: argparse.Namespace) -> int:
+    """``retrograd sweep``: one run per learning rate and batch size, a table and a figure."""
     base = complete(_given(args))
     out = args.out or _new_folder(os.path.join("runs", f"sweep-{base['dataset']}"))
     data = load_data(base)
@@ -292,6 +294,7 @@ def sweep(args: argparse.Namespace) -> int:
 # -- retrograd eval ------------------------------------------------------------------------------
 
 def evaluate(args: argparse.Namespace) -> int:
+    """``retrograd eval``: the loss and accuracy of a saved model on a data set."""
     weights, saved_config = read_saved_model(args.checkpoint)
     config = complete(_given(args), saved=saved_config)
     data = load_data(config)
@@ -317,6 +320,7 @@ def evaluate(args: argparse.Namespace) -> int:
 # -- retrograd datasets ----------------------------------------------------------------------------
 
 def datasets(args: argparse.Namespace) -> int:
+    """``retrograd datasets``: the table of the data sets, with their sizes."""
     rows = [[info.name.replace("_", "-"), info.n_samples, info.n_features, info.n_classes,
              info.description + (" (needs --data-dir)" if info.needs_root else "")]
             for info in available().values()]

@@ -178,6 +178,7 @@ class OneHotMSELoss(nn.Module):
 
 
 def build_loss(config: dict[str, Any], n_classes: int) -> nn.Module:
+    """The loss module that ``config["loss"]`` names."""
     return {"cross_entropy": nn.CrossEntropyLoss, "nll": nn.NLLLoss,
             "multi_margin": nn.MultiMarginLoss,
             "mse": lambda: OneHotMSELoss(n_classes)}[config["loss"]]()
@@ -192,7 +193,8 @@ def build_optimizer(config: dict[str, Any], model: nn.Module) -> optim.Optimizer
     return OPTIMIZERS[config["optimizer"]](model.parameters(), **options)
 
 
-def build_scheduler(config: dict[str, Any], optimizer: optim.Optimizer):
+def build_scheduler(config: dict[str, Any],
+                    optimizer: optim.Optimizer) -> lr_scheduler.LRScheduler | None:
     """The learning-rate schedule, stepped once per epoch, or None; its lengths default to the
     number of epochs."""
     epochs, name = config["epochs"], config["schedule"]

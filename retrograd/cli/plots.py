@@ -12,6 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
+from ..nn.module import Module
 from ..tensor import Tensor
 
 _warned = False
@@ -67,7 +68,7 @@ def training_curves(records: Sequence[dict], folder: str) -> list[str]:
     return written
 
 
-def decision_boundary(model, X: np.ndarray, y: np.ndarray, path: str, title: str,
+def decision_boundary(model: Module, X: np.ndarray, y: np.ndarray, path: str, title: str,
                       resolution: int = 300) -> str | None:
     """The class the model predicts over the plane, with the points (X (N, 2), y (N,)) on top."""
     plt = pyplot()
