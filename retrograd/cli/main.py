@@ -6,6 +6,7 @@
     retrograd eval runs/circles-20250101-120000/checkpoint.npz
     retrograd datasets
     retrograd check my_network.py          # checks the gradients of a hand-written backward
+    retrograd explain "(u + v) * w" --at u=2,v=3,w=4   # backprop step by step, and its graph
 
 Every hyper-parameter is a flag; ``retrograd COMMAND --help`` lists them with their defaults.
 Bad input ends with one line on stderr and a non-zero exit status (2 for a bad command line,
