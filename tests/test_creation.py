@@ -4,13 +4,7 @@ import pytest
 import torch
 
 import retrograd as rg
-
-
-def assert_like_torch(ours: rg.Tensor, theirs: torch.Tensor) -> None:
-    """Same shape, same dtype (by name) and same values."""
-    assert ours.shape == tuple(theirs.shape)
-    assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
-    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+from ops.oracle import assert_like_torch
 
 
 def both(build):

@@ -6,13 +6,7 @@ import pytest
 import torch
 
 import retrograd as rg
-
-
-def assert_like_torch(ours: rg.Tensor, theirs: torch.Tensor) -> None:
-    """Same shape, same dtype (by name) and same values."""
-    assert ours.shape == tuple(theirs.shape)
-    assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+from ops.oracle import assert_like_torch
 
 
 DATA = [1.5, 2, [1, 2, 3], [1.0, 2.5], [1, 2.5], [[1, 2], [3, 4]], True, [True, False],

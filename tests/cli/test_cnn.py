@@ -25,7 +25,7 @@ def lenet_run(tmp_path_factory):
     """One tiny LeNet-5 run on digits, shared by the tests that only read it."""
     folder = tmp_path_factory.mktemp("runs") / "lenet"
     status = main(["train", "--model", "lenet", *TINY_DIGITS, "--epochs", "3",
-                               "--out", str(folder)])
+                   "--out", str(folder)])
     assert status == 0
     return folder
 

@@ -10,7 +10,7 @@ and compare shapes, dtypes, values and gradients with explicit tolerances.
 Scenarios, for the autograd tests: a function of ``lib`` that uses names both libraries share
 (``lib.tensor``, ``lib.autograd.grad``, ``lib.no_grad``...), so that the same code builds the
 same graph from the same seeded data (``data``) in each; ``check_scenario`` compares what the
-two return, ``both_raise`` the errors.
+two return, ``both_raise`` the errors. ``assert_like_torch`` compares two tensors exactly.
 """
 from __future__ import annotations
 
@@ -253,6 +253,13 @@ def check_gradients(case: Case, second_order: bool = False) -> None:
 def data(*shape: int, seed: int = 0, dtype=np.float64) -> np.ndarray:
     """Seeded standard-normal data, the same for both libraries."""
     return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def assert_like_torch(ours: rg.Tensor, theirs: torch.Tensor) -> None:
+    """Same shape, same dtype (by name) and exactly the same values."""
+    assert ours.shape == tuple(theirs.shape)
+    assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
 
 
 def _numpy(value: Any) -> np.ndarray:
