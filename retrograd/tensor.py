@@ -9,6 +9,7 @@ graph in reverse and accumulates the gradient of ``loss`` into each leaf's ``.gr
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable
 
 from . import dtype as dtypes
@@ -299,7 +300,6 @@ class Tensor:
         """Makes backward fill ``.grad`` of this non-leaf tensor too."""
         if self.grad_fn is None or self.retains_grad:
             return
-        import weakref
         reference = weakref.ref(self)
 
         def store(grad: "Tensor") -> None:
