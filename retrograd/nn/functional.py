@@ -1,4 +1,5 @@
-"""Functional forms of activations and losses, as ``torch.nn.functional`` (``import
+"""Functional forms of activations, losses and layers (linear, convolutions, pooling, padding,
+dropout, normalization, embedding), as ``torch.nn.functional`` (``import
 retrograd.nn.functional as F``)."""
 from __future__ import annotations
 
