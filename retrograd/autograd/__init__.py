@@ -1,4 +1,5 @@
-"""The autograd engine: graph nodes, the backward walk, grad mode and gradient checking."""
+"""The autograd engine: graph nodes, the backward walk, grad mode, anomaly detection, gradient
+checking and ``functional`` (jacobian, hessian, vjp, jvp)."""
 from . import functional
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
