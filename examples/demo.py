@@ -4,26 +4,13 @@ H~ = X W_h^T + b_h, H = tanh(H~), Y~ = H W_y^T + b_y, loss = cross-entropy(softm
 the forward pass records the graph, loss.backward() walks it in reverse, and plain mini-batch
 SGD updates the weights. Run with `make demo` or `python examples/demo.py`.
 """
-import numpy as np
-
 import retrograd as rg
 import retrograd.nn.functional as F
 
 
-def circles(n: int, noise: float = 0.08, seed: int = 0):
-    """Two concentric rings of points (one example per row), labels 0 (outer) and 1 (inner)."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 2, n)
-    angles = rng.uniform(0, 2 * np.pi, n)
-    radius = np.where(labels == 1, 0.5, 1.0)
-    points = np.stack([radius * np.cos(angles), radius * np.sin(angles)], 1)
-    points += rng.normal(0, noise, points.shape)
-    return rg.tensor(points.astype(np.float32)), rg.tensor(labels)
-
-
 def main() -> None:
     rg.manual_seed(0)
-    X, y = circles(1000)
+    X, y = (rg.tensor(a) for a in rg.datasets.circles(1000, noise=0.08, seed=0))
     n_x, n_h, n_y = 2, 16, 2
     W_h = (rg.randn(n_h, n_x) * 0.3).requires_grad_()   # N(0, 0.3^2), as the practical work
     b_h = rg.zeros(n_h, requires_grad=True)
