@@ -2,7 +2,6 @@
 keys, same outputs and gradients for the same weights and inputs; and the errors for images too
 small for a network."""
 import pytest
-import torch
 from torch import nn as tnn
 
 import retrograd as rg
