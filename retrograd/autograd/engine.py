@@ -206,7 +206,11 @@ def _as_grad(value: Any, like: Tensor, create_graph: bool, what: str) -> Any:
     return value
 
 
-def _check_outputs(outputs: Sequence[Tensor]) -> None:
+def _seed_gradients(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list:
+    """The gradients the walk starts from, one per output: ``grad_outputs`` (one, or a sequence)
+    checked against the outputs, ones for a one-element output given None."""
+    if grad_outputs is None or isinstance(grad_outputs, (Tensor, xp.ndarray)):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     for i, output in enumerate(outputs):
         if not isinstance(output, Tensor):
             raise TypeError(f"expected Tensors to differentiate, got {type(output).__name__}")
@@ -215,16 +219,14 @@ def _check_outputs(outputs: Sequence[Tensor]) -> None:
                 f"element {i} of tensors does not require grad and does not have a grad_fn: "
                 f"nothing it depends on has requires_grad=True (or it was computed under "
                 f"no_grad)")
+    return [_as_grad(g, t, create_graph, "the output") for t, g in zip(outputs, grad_outputs)]
 
 
 def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
              retain_graph: bool | None = None, create_graph: bool = False) -> None:
     """Accumulates into leaves' ``.grad`` the gradient of ``tensors`` (``Tensor.backward``)."""
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
-    if grad_tensors is None or isinstance(grad_tensors, (Tensor, xp.ndarray)):
-        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
-    _check_outputs(tensors)
-    grads = [_as_grad(g, t, create_graph, "the output") for t, g in zip(tensors, grad_tensors)]
+    grads = _seed_gradients(tensors, grad_tensors, create_graph)
     run_backward(tensors, grads, create_graph if retain_graph is None else retain_graph,
                  create_graph)
 
@@ -242,17 +244,13 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     >>> rg.autograd.grad(dy, x)                                 # 6x = 18
     """
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    single_input = isinstance(inputs, Tensor)
-    inputs = [inputs] if single_input else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, (Tensor, xp.ndarray)):
-        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
-    _check_outputs(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    grads = _seed_gradients(outputs, grad_outputs, create_graph)
     for i, tensor in enumerate(inputs):
         if not isinstance(tensor, Tensor) or not tensor.requires_grad:
             raise RuntimeError(f"input {i} of autograd.grad does not require grad: "
                                f"differentiate only with respect to tensors with "
                                f"requires_grad=True")
-    grads = [_as_grad(g, t, create_graph, "the output") for t, g in zip(outputs, grad_outputs)]
     results = run_backward(outputs, grads, create_graph if retain_graph is None else retain_graph,
                            create_graph, inputs)
     wrapped = []
