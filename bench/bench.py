@@ -1,4 +1,4 @@
-"""Benchmark: retrograd against PyTorch eager and a hand-written NumPy floor (issue 2, "Speed").
+"""Benchmark: retrograd against PyTorch eager and a hand-written NumPy floor (issues 2 and 3).
 
 Measures in one process, alternating the frameworks inside every repetition (so a burst of load
 on the machine hits all of them alike), after a warm-up, and reports the median over repetitions:
@@ -6,31 +6,44 @@ on the machine hits all of them alike), after a warm-up, and reports the median 
 1. per-operation overhead: a chain of small elementwise operations on a (16,) float32 tensor,
    forward and backward, in microseconds per operation;
 2. one training step of an MLP 784-256-256-10 (ReLU, cross-entropy on class indices, plain SGD
-   with lr=0.01, float32) at batch 32, 128 and 1024, scaled to a 60,000-example epoch;
-3. ``import retrograd`` (and ``import torch``) in a fresh interpreter.
+   with lr=0.01, float32) on one batch reused, at batch 32, 128 and 1024, scaled to a
+   60,000-example epoch;
+3. the same MLP trained as issue 3 asks: ``nn.Sequential`` of ``nn.Linear``, ``optim.SGD`` or
+   ``optim.Adam``, fed by ``DataLoader(TensorDataset(X, y), batch_size, shuffle=True)`` over a
+   fixed synthetic 60,000 x 784 float32 set, seconds per epoch;
+4. ``import retrograd`` (and ``import torch``) in a fresh interpreter.
 
 Every framework runs on the same threads: PyTorch gets as many as NumPy's BLAS uses.
 
+Two things carry over between frameworks that share a process: importing retrograd makes glibc
+keep freed memory for reuse (retrograd/backend.py), for PyTorch too; and with several threads,
+one library's idle pool spins for a while after each call (OpenBLAS's workers, PyTorch's OpenMP
+threads), taking cores from the other. So every variant is timed a second time in a process of
+its own: children of this script run ``--only torch`` with glibc's default malloc
+(``RETROGRAD_KEEP_FREED_MEMORY=0``) and ``--only numpy,retrograd``; both figures are reported.
+
 Run from the repository root::
 
-    .venv/bin/python bench/bench.py              # the full run, about a minute
-    .venv/bin/python bench/bench.py --quick      # a smoke run, a few seconds
-    .venv/bin/python bench/bench.py --json results.json --threads 1
+    .venv/bin/python bench/bench.py              # the full run, about five minutes
+    .venv/bin/python bench/bench.py --quick      # a smoke run, about 30 seconds
+    .venv/bin/python bench/bench.py --json results.json --threads 1 --clock cpu
 """
 from __future__ import annotations
 
 import argparse
 import datetime
+import itertools
 import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import torch
@@ -47,13 +60,18 @@ CHAIN_OPS = 5 * CHAIN_ROUNDS + 1  # plus the final sum that backward starts from
 LAYER_SIZES = (784, 256, 256, 10)
 BATCH_SIZES = (32, 128, 1024)
 EPOCH_EXAMPLES = 60_000
-LEARNING_RATE = 0.01
+LEARNING_RATE = 0.01         # SGD's
+ADAM_LEARNING_RATE = 1e-3    # Adam's default, with betas (0.9, 0.999) and eps 1e-8
+ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
+OPTIMIZERS = {"SGD": LEARNING_RATE, "Adam": ADAM_LEARNING_RATE}  # name in optim: learning rate
+FRAMEWORKS = ("numpy", "torch", "retrograd")  # the first word of every case's name
 OPENBLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
-# Issue 2's targets.
+# Issue 2's targets (issue 3 asks the same of the nn + optim + DataLoader epoch).
 TARGET_OP_US = 2.0
 TARGET_VS_TORCH = 0.8
 TARGET_VS_FLOOR = 1.25
+TARGET_IMPORT_S = 0.2  # issue 3
 
 
 # -- threads and machine ----------------------------------------------------------------------
@@ -200,7 +218,7 @@ def numpy_chain_step(x: np.ndarray, c: np.ndarray) -> Callable[[], tuple]:
     return step
 
 
-def bench_per_op(timing: Timing) -> dict:
+def bench_per_op(timing: Timing, frameworks: tuple[str, ...] = FRAMEWORKS) -> dict:
     rng = np.random.default_rng(0)
     x_array = rng.standard_normal(CHAIN_SIZE).astype(np.float32)
     c_array = rng.uniform(0.5, 1.5, CHAIN_SIZE).astype(np.float32)
@@ -209,7 +227,8 @@ def bench_per_op(timing: Timing) -> dict:
     torch_x = torch.tensor(x_array, requires_grad=True)
     torch_c = torch.tensor(c_array, requires_grad=True)
     numpy_step = numpy_chain_step(x_array, c_array)
-    check_chain(rg_x, rg_c, torch_x, torch_c, numpy_step)
+    if frameworks == FRAMEWORKS:
+        check_chain(rg_x, rg_c, torch_x, torch_c, numpy_step)
     cases = {
         "retrograd fwd+bwd": chain_step(rg, rg_x, rg_c),
         "torch fwd+bwd": chain_step(torch, torch_x, torch_c),
@@ -217,7 +236,7 @@ def bench_per_op(timing: Timing) -> dict:
         "retrograd fwd": lambda: chain_output(rg, rg_x, rg_c),
         "torch fwd": lambda: chain_output(torch, torch_x, torch_c),
     }
-    samples = measure_interleaved(cases, timing)
+    samples = measure_interleaved(select(cases, frameworks), timing)
     return {name: {"us_per_op": median(times) / CHAIN_OPS * 1e6, "samples_s": times}
             for name, times in samples.items()}
 
@@ -246,14 +265,24 @@ def initial_parameters(rng: np.random.Generator) -> list[tuple[np.ndarray, np.nd
 
 
 class NumpyMLP:
-    """Forward, backward and SGD written by hand on arrays: the floor a NumPy framework can reach.
+    """Forward, backward and update written by hand on arrays: the floor a NumPy framework can
+    reach.
 
-    The practical work's functions, for 784-256-256-10 with ReLU and cross-entropy; each phase
-    is a method so that bench/profile_hot_path.py can time them apart.
+    The practical work's functions, for 784-256-256-10 with ReLU and cross-entropy, updated by
+    SGD or by Adam (``optimizer``, a key of OPTIMIZERS); each phase is a method so that
+    bench/profile_hot_path.py can time them apart. ``load`` puts another batch in place.
     """
 
-    def __init__(self, layers, x: np.ndarray, y: np.ndarray) -> None:
+    def __init__(self, layers, x: np.ndarray, y: np.ndarray, optimizer: str = "SGD") -> None:
         self.layers = [(weight.copy(), bias.copy()) for weight, bias in layers]
+        self.load(x, y)
+        self.update = self.sgd if optimizer == "SGD" else self.adam
+        self.adam_steps = 0
+        self.adam_moments = [(np.zeros_like(parameter), np.zeros_like(parameter))
+                             for layer in self.layers for parameter in layer]
+
+    def load(self, x: np.ndarray, y: np.ndarray) -> None:
+        """The batch the next step trains on: inputs (N, 784), labels (N,)."""
         self.x, self.y, self.rows = x, y, np.arange(len(y))
 
     def forward(self) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -293,10 +322,34 @@ class NumpyMLP:
             for parameter, gradient in zip(parameters, gradients):
                 parameter -= LEARNING_RATE * gradient
 
+    def adam(self, grads: list[tuple]) -> None:
+        """torch.optim.Adam's update with its defaults, in place, two temporaries per
+        parameter."""
+        beta1, beta2 = ADAM_BETAS
+        self.adam_steps += 1
+        step_size = ADAM_LEARNING_RATE / (1 - beta1 ** self.adam_steps)
+        root_correction = (1 - beta2 ** self.adam_steps) ** 0.5
+        parameters = [parameter for layer in self.layers for parameter in layer]
+        gradients = [gradient for layer in grads for gradient in layer]
+        for parameter, gradient, (mean, square) in zip(parameters, gradients,
+                                                        self.adam_moments):
+            mean *= beta1
+            mean += (1 - beta1) * gradient
+            gradient *= gradient  # the gradient is this step's own array: reuse it for g * g
+            gradient *= 1 - beta2
+            square *= beta2
+            square += gradient
+            denominator = np.sqrt(square)
+            denominator /= root_correction
+            denominator += ADAM_EPS
+            np.divide(mean, denominator, out=denominator)
+            denominator *= step_size
+            parameter -= denominator
+
     def step(self) -> np.floating:
         logits, inputs = self.forward()
         loss, grad = self.loss_and_gradient(logits)
-        self.sgd(self.backward(grad, inputs))
+        self.update(self.backward(grad, inputs))
         return loss
 
 
@@ -357,33 +410,38 @@ def torch_functional_mlp_step(layers, x: np.ndarray, y: np.ndarray) -> Callable[
     return step
 
 
-def has_modules(lib) -> bool:
-    """True when ``lib`` has nn.Linear, nn.ReLU, nn.Sequential and optim.SGD (retrograd's are
-    written in issue 3)."""
-    return all(hasattr(lib.nn, name) for name in ("Linear", "ReLU", "Sequential")) and \
-        hasattr(getattr(lib, "optim", None), "SGD")
-
-
-def modules_mlp_step(lib, layers, x: np.ndarray, y: np.ndarray) -> Callable[[], object]:
-    """The same step through nn.Sequential of nn.Linear and optim.SGD, in retrograd or torch."""
+def mlp_module(lib, layers):
+    """nn.Sequential(Linear, ReLU, Linear, ReLU, Linear) in ``lib`` (retrograd or torch),
+    holding copies of the arrays of ``layers``."""
     model = lib.nn.Sequential(lib.nn.Linear(784, 256), lib.nn.ReLU(), lib.nn.Linear(256, 256),
                               lib.nn.ReLU(), lib.nn.Linear(256, 10))
     with lib.no_grad():
         for parameter, array in zip(model.parameters(), [a for layer in layers for a in layer]):
-            if lib is torch:
-                parameter.copy_(torch.from_numpy(array))
-            else:
-                parameter.data[...] = array
-    optimizer = lib.optim.SGD(model.parameters(), lr=LEARNING_RATE)
-    inputs, targets = lib.from_numpy(x), lib.from_numpy(y)
+            parameter.copy_(lib.from_numpy(array))
+    return model
+
+
+def modules_training_step(lib, layers, batches: Iterator[tuple],
+                          optimizer_name: str = "SGD") -> Callable[[], object]:
+    """One step through nn.Sequential of nn.Linear and ``optim.<optimizer_name>`` (SGD or Adam),
+    in retrograd or torch, on the next (inputs, targets) of ``batches``."""
+    model = mlp_module(lib, layers)
+    optimizer = getattr(lib.optim, optimizer_name)(model.parameters(),
+                                                   lr=OPTIMIZERS[optimizer_name])
 
     def step():
+        inputs, targets = next(batches)
         optimizer.zero_grad()
         loss = lib.nn.functional.cross_entropy(model(inputs), targets)
         loss.backward()
         optimizer.step()
         return loss
     return step
+
+
+def one_batch(lib, x: np.ndarray, y: np.ndarray) -> Iterator[tuple]:
+    """The same batch for ever, as tensors of ``lib`` sharing the arrays' memory."""
+    return itertools.repeat((lib.from_numpy(x), lib.from_numpy(y)))
 
 
 def mlp_problem(batch: int) -> tuple[list, np.ndarray, np.ndarray]:
@@ -398,45 +456,129 @@ def mlp_problem(batch: int) -> tuple[list, np.ndarray, np.ndarray]:
 def mlp_cases(batch: int) -> dict[str, Callable[[], object]]:
     """Every MLP variant, each on its own copy of the same initial weights and the same batch."""
     layers, x, y = mlp_problem(batch)
-    cases = {
+    return {
         "numpy floor": NumpyMLP(layers, x, y).step,
         "torch functional": torch_functional_mlp_step(layers, x, y),
         "retrograd functional": rg_functional_mlp_step(layers, x, y),
+        "torch nn+optim": modules_training_step(torch, layers, one_batch(torch, x, y)),
+        "retrograd nn+optim": modules_training_step(rg, layers, one_batch(rg, x, y)),
     }
-    if has_modules(rg):
-        cases["torch nn+optim"] = modules_mlp_step(torch, layers, x, y)
-        cases["retrograd nn+optim"] = modules_mlp_step(rg, layers, x, y)
-    return cases
 
 
 def as_number(loss) -> float:
     return float(loss.detach() if hasattr(loss, "detach") else loss)
 
 
-def check_mlp_cases(cases: dict[str, Callable[[], object]]) -> None:
-    """Two steps of every variant from the same weights must give the same losses."""
-    losses = {name: [as_number(step()) for _ in range(2)] for name, step in cases.items()}
-    reference = losses["torch functional"]
+def check_same_losses(cases: dict[str, Callable[[], object]], reference: str,
+                      steps: int = 2) -> None:
+    """``steps`` steps of every case must give the losses of case ``reference``."""
+    losses = {name: [as_number(step()) for _ in range(steps)] for name, step in cases.items()}
     for name, values in losses.items():
-        np.testing.assert_allclose(values, reference, rtol=1e-4,
-                                   err_msg=f"{name} computes another MLP step than torch")
+        np.testing.assert_allclose(values, losses[reference], rtol=1e-4,
+                                   err_msg=f"{name} computes another MLP step than {reference}")
 
 
-def bench_mlp(timing: Timing) -> dict:
+def select(cases: dict, frameworks: tuple[str, ...]) -> dict:
+    """The cases of ``frameworks`` (the first word of a case's name)."""
+    return {name: case for name, case in cases.items() if name.split()[0] in frameworks}
+
+
+def epoch_results(samples: dict[str, list[float]], steps_per_epoch: float) -> dict:
+    return {name: {"ms_per_step": median(times) * 1e3,
+                   "s_per_epoch": median(times) * steps_per_epoch, "samples_s": times}
+            for name, times in samples.items()}
+
+
+def bench_mlp(timing: Timing, frameworks: tuple[str, ...] = FRAMEWORKS) -> dict:
     results = {}
     for batch in BATCH_SIZES:
-        cases = mlp_cases(batch)
-        check_mlp_cases(cases)
-        samples = measure_interleaved(cases, timing)
-        steps_per_epoch = EPOCH_EXAMPLES / batch
-        results[batch] = {name: {"ms_per_step": median(times) * 1e3,
-                                 "s_per_epoch": median(times) * steps_per_epoch,
-                                 "samples_s": times}
-                          for name, times in samples.items()}
+        if frameworks == FRAMEWORKS:
+            check_same_losses(mlp_cases(batch), "torch functional")
+        samples = measure_interleaved(select(mlp_cases(batch), frameworks), timing)
+        results[batch] = epoch_results(samples, EPOCH_EXAMPLES / batch)
     return results
 
 
-# -- 3. import time ---------------------------------------------------------------------------
+# -- 3. the MLP epoch through nn + optim + DataLoader (issue 3) -------------------------------
+
+def synthetic_set() -> tuple[np.ndarray, np.ndarray]:
+    """A fixed data set: inputs (60,000, 784) float32, standard normal; labels in 0..9."""
+    rng = np.random.default_rng(EPOCH_EXAMPLES)
+    x = rng.standard_normal((EPOCH_EXAMPLES, LAYER_SIZES[0]), dtype=np.float32)
+    return x, rng.integers(0, LAYER_SIZES[-1], EPOCH_EXAMPLES)
+
+
+def endless(loader: Iterable) -> Iterator:
+    """The batches of ``loader`` epoch after epoch (each new pass over a loader reshuffles)."""
+    return itertools.chain.from_iterable(itertools.repeat(loader))
+
+
+def loader_batches(lib, data: tuple[np.ndarray, np.ndarray], batch: int,
+                   shuffle: bool) -> Iterator[tuple]:
+    """``lib``'s DataLoader(TensorDataset(X, y), batch, shuffle), seeded, for ever."""
+    dataset = lib.utils.data.TensorDataset(*(lib.from_numpy(array) for array in data))
+    return endless(lib.utils.data.DataLoader(dataset, batch_size=batch, shuffle=shuffle,
+                                             generator=lib.Generator().manual_seed(0)))
+
+
+def numpy_batches(data: tuple[np.ndarray, np.ndarray], batch: int,
+                  shuffle: bool) -> Iterator[tuple]:
+    """What that loader yields, written by hand: a permutation per epoch, then one fancy index
+    of each array per batch."""
+    x, y = data
+    rng = np.random.default_rng(0)
+    while True:
+        order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
+        for start in range(0, len(x), batch):
+            indices = order[start:start + batch]
+            yield x[indices], y[indices]
+
+
+def floor_training_step(layers, batches: Iterator[tuple],
+                        optimizer: str) -> Callable[[], object]:
+    """The NumPy floor's step on the next batch of ``batches``."""
+    floor = NumpyMLP(layers, *next(batches), optimizer)
+
+    def step():
+        loss = floor.step()
+        floor.load(*next(batches))
+        return loss
+    return step
+
+
+def loader_cases(batch: int, data: tuple[np.ndarray, np.ndarray],
+                 shuffle: bool = True) -> dict[str, Callable[[], object]]:
+    """Per optimizer, the floor, torch and retrograd from the same weights on the same set."""
+    layers = initial_parameters(np.random.default_rng(batch))
+    cases = {}
+    for optimizer in OPTIMIZERS:
+        cases[f"numpy floor {optimizer}"] = floor_training_step(
+            layers, numpy_batches(data, batch, shuffle), optimizer)
+        for lib in (torch, rg):
+            cases[f"{lib.__name__} {optimizer}"] = modules_training_step(
+                lib, layers, loader_batches(lib, data, batch, shuffle), optimizer)
+    return cases
+
+
+def select_optimizer(cases: dict, optimizer: str) -> dict:
+    """The cases that train with ``optimizer`` (the last word of a case's name)."""
+    return {name: case for name, case in cases.items() if name.endswith(optimizer)}
+
+
+def bench_loader(timing: Timing, frameworks: tuple[str, ...] = FRAMEWORKS) -> dict:
+    data = synthetic_set()
+    results = {}
+    for batch in BATCH_SIZES:
+        if frameworks == FRAMEWORKS:  # unshuffled, all three see the same batches
+            for optimizer in OPTIMIZERS:
+                check_same_losses(select_optimizer(loader_cases(batch, data, shuffle=False),
+                                                   optimizer), f"torch {optimizer}", steps=3)
+        samples = measure_interleaved(select(loader_cases(batch, data), frameworks), timing)
+        results[batch] = epoch_results(samples, -(-EPOCH_EXAMPLES // batch))  # len(loader)
+    return results
+
+
+# -- 4. import time ---------------------------------------------------------------------------
 
 def import_seconds(module: str, clock_name: str = "perf_counter") -> float:
     """Seconds ``import module`` takes in a fresh interpreter started in the repository root."""
@@ -471,10 +613,52 @@ def verdict(met: bool) -> str:
     return "met" if met else "NOT met"
 
 
+def ratio_cells(seconds: float, reference: dict, name: str) -> str:
+    return f"{seconds / reference[name]['s_per_epoch']:.2f}" if name in reference else "-"
+
+
+def epoch_table(by_batch: dict, own_by_batch: dict) -> tuple[str, dict[str, bool]]:
+    """The rows of an epoch benchmark, each variant timed in this process (all frameworks
+    interleaved) and in a process of its own, with the ratios of each retrograd variant to its
+    torch counterpart and to the NumPy floor, both ways.
+
+    Returns the table and whether the targets are met each way.
+    """
+    rows, met = [], {"same process": True, "own processes": True}
+    for batch, by_name in by_batch.items():
+        own = own_by_batch.get(batch, {})
+        for name, measured in by_name.items():
+            floor_name = name.replace("retrograd", "numpy floor").replace("torch", "numpy floor")
+            floor_name = floor_name if floor_name in by_name else "numpy floor"
+            times = [f"{where[name]['s_per_epoch']:.2f} ({where[name]['ms_per_step']:.2f})"
+                     if name in where else "-" for where in (by_name, own)]
+            cells = ["", "", "", "", ""]
+            if not name.startswith("numpy"):
+                cells[2:4] = [ratio_cells(where[name]["s_per_epoch"], where, floor_name)
+                              if name in where else "-" for where in (by_name, own)]
+            if name.startswith("retrograd"):
+                torch_name, verdicts = name.replace("retrograd", "torch"), []
+                for column, (where, reference) in enumerate(zip(met, (by_name, own))):
+                    if name not in reference or torch_name not in reference:
+                        continue
+                    seconds = reference[name]["s_per_epoch"]
+                    cells[column] = ratio_cells(seconds, reference, torch_name)
+                    ok = (seconds / reference[torch_name]["s_per_epoch"] <= TARGET_VS_TORCH and
+                          seconds / reference[floor_name]["s_per_epoch"] <= TARGET_VS_FLOOR)
+                    met[where] &= ok
+                    verdicts.append(verdict(ok))
+                cells[4] = " / ".join(verdicts)
+            rows.append([str(batch), name] + times + cells)
+    header = ["batch", "variant", "same process", "own process", "/torch same", "/torch own",
+              "/floor same", "/floor own", "target (same / own)"]
+    return table(header, rows), met
+
+
 def report(results: dict) -> str:
     threads = results["threads"]
     blas = threads["numpy_blas"][0] if threads["numpy_blas"] else {}
     machine = results["machine"]
+    own = results["own_process"]
     out = [f"machine: {machine['cpu']}, {machine['cores']} cores, load average "
            f"{machine['load_average']}; python {machine['python']}, numpy {machine['numpy']}, "
            f"torch {machine['torch']}; {machine['date']}",
@@ -483,51 +667,97 @@ def report(results: dict) -> str:
            f"with {blas.get('num_threads')} threads; torch.get_num_threads() = "
            f"{threads['torch_threads']}; {threads['openblas_env']}",
            f"clock: {results['settings']['clock']} time; load average after the run "
-           f"{machine['load_average_after']}", ""]
+           f"{machine['load_average_after']}",
+           "same process: every framework interleaved in this process, which imported retrograd "
+           "(glibc keeps freed memory for reuse);",
+           "own process: torch alone with glibc's default malloc "
+           "(RETROGRAD_KEEP_FREED_MEMORY=0), the NumPy floor and retrograd in another process",
+           ""]
 
-    per_op = results["per_op"]
+    per_op = {**results["per_op"], **{name.replace(" ", " (own process) ", 1): measured
+                                      for name, measured in own["per_op"].items()}}
     rg_op = per_op["retrograd fwd+bwd"]["us_per_op"]
-    torch_op = per_op["torch fwd+bwd"]["us_per_op"]
     out.append(f"1. Per-operation overhead: a chain of {CHAIN_OPS} ops on ({CHAIN_SIZE},) float32 "
                f"(us per op, median)")
-    out.append(table(["", "fwd+bwd", "fwd only", "bwd (difference)"], [
-        [name, f"{per_op[f'{name} fwd+bwd']['us_per_op']:.2f}",
-         f"{per_op[f'{name} fwd']['us_per_op']:.2f}" if f"{name} fwd" in per_op else "-",
-         f"{per_op[f'{name} fwd+bwd']['us_per_op'] - per_op[f'{name} fwd']['us_per_op']:.2f}"
-         if f"{name} fwd" in per_op else "-"]
-        for name in ("retrograd", "torch", "numpy")]))
-    out.append(f"retrograd/torch = {rg_op / torch_op:.2f}; target <= {TARGET_OP_US} us: "
+    rows = []
+    for framework in FRAMEWORKS[::-1]:
+        for name in (framework, f"{framework} (own process)"):
+            both = per_op[f"{name} fwd+bwd"]["us_per_op"]
+            forward = per_op.get(f"{name} fwd", {}).get("us_per_op")
+            rows.append([name, f"{both:.2f}"] + (["-", "-"] if forward is None else
+                                                 [f"{forward:.2f}", f"{both - forward:.2f}"]))
+    out.append(table(["", "fwd+bwd", "fwd only", "bwd (difference)"], rows))
+    own_ratio = (per_op["retrograd (own process) fwd+bwd"]["us_per_op"] /
+                 per_op["torch (own process) fwd+bwd"]["us_per_op"])
+    out.append(f"retrograd/torch = {rg_op / per_op['torch fwd+bwd']['us_per_op']:.2f} "
+               f"(own processes: {own_ratio:.2f}); target <= {TARGET_OP_US} us: "
                f"{verdict(rg_op <= TARGET_OP_US)}\n")
 
-    out.append(f"2. MLP {'-'.join(map(str, LAYER_SIZES))} training step, one epoch = "
-               f"{EPOCH_EXAMPLES:,} examples (s per epoch, median; ms per step in brackets)")
-    rows, all_met = [], True
-    for batch, by_name in results["mlp"].items():
-        torch_time = by_name["torch functional"]["s_per_epoch"]
-        floor = by_name["numpy floor"]["s_per_epoch"]
-        for name, measured in by_name.items():
-            ratios = ["", "", ""]
-            if name.startswith("retrograd"):
-                torch_name = name.replace("retrograd", "torch")
-                vs_torch = measured["s_per_epoch"] / by_name[torch_name]["s_per_epoch"]
-                vs_floor = measured["s_per_epoch"] / floor
-                met = vs_torch <= TARGET_VS_TORCH and vs_floor <= TARGET_VS_FLOOR
-                all_met &= met
-                ratios = [f"{vs_torch:.2f}", f"{vs_floor:.2f}", verdict(met)]
-            elif name != "numpy floor":
-                ratios = [f"{measured['s_per_epoch'] / torch_time:.2f}",
-                          f"{measured['s_per_epoch'] / floor:.2f}", ""]
-            rows.append([str(batch), name, f"{measured['s_per_epoch']:.2f}",
-                         f"({measured['ms_per_step']:.2f})"] + ratios)
-    out.append(table(["batch", "variant", "s/epoch", "(ms/step)", "/torch", "/floor",
-                      "target"], rows))
-    out.append(f"targets: <= {TARGET_VS_TORCH}x torch (same variant) and <= {TARGET_VS_FLOOR}x "
-               f"the NumPy floor at every batch size: {verdict(all_met)}\n")
+    sections = [("mlp", f"2. MLP {'-'.join(map(str, LAYER_SIZES))} training step on one batch, "
+                        f"one epoch = {EPOCH_EXAMPLES:,} examples"),
+                ("loader", f"3. The same MLP through nn.Sequential + optim.SGD/Adam + "
+                           f"DataLoader(TensorDataset(X, y), batch, shuffle=True) over a fixed "
+                           f"{EPOCH_EXAMPLES:,} x {LAYER_SIZES[0]} float32 set")]
+    for key, title in sections:
+        text, met = epoch_table(results[key], own[key])
+        out += [f"{title} (s per epoch, median; ms per step in brackets)", text,
+                f"targets: <= {TARGET_VS_TORCH}x torch (same variant) and <= {TARGET_VS_FLOOR}x "
+                f"the NumPy floor at every batch size: "
+                + ", ".join(f"{verdict(ok)} ({where})" for where, ok in met.items()) + "\n"]
 
     imports = results["import"]
-    out.append("3. Import time in a fresh interpreter (s, median): " + ", ".join(
-        f"{module} {measured['s']:.3f}" for module, measured in imports.items()))
+    out.append(f"4. Import time in a fresh interpreter (s, median of "
+               f"{len(imports['retrograd']['samples_s'])}): " + ", ".join(
+                   f"{module} {measured['s']:.3f}" for module, measured in imports.items())
+               + f"; target retrograd < {TARGET_IMPORT_S} s: "
+               + verdict(imports["retrograd"]["s"] < TARGET_IMPORT_S))
     return "\n".join(out)
+
+
+# Each framework again in a process of its own: torch with glibc's default malloc, the NumPy
+# floor and retrograd with retrograd's (whatever RETROGRAD_KEEP_FREED_MEMORY says here).
+GLIBC_DEFAULT_MALLOC = {"RETROGRAD_KEEP_FREED_MEMORY": "0"}
+OWN_PROCESSES = {"torch": GLIBC_DEFAULT_MALLOC, "numpy,retrograd": {}}
+
+
+def run_own_process(script: str, only: str, args: argparse.Namespace, environment: dict,
+                    options: tuple[str, ...] = ()) -> dict:
+    """The JSON results of ``script --only <only>`` run in a fresh interpreter with this run's
+    --clock, --threads and --quick, ``options``, and ``environment`` added to this one's."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "child.json"
+        command = [sys.executable, script, "--only", only, "--clock", args.clock,
+                   "--json", str(path), *options]
+        if args.threads:
+            command += ["--threads", str(args.threads)]
+        if args.quick:
+            command.append("--quick")
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL,
+                       env={**os.environ, **environment})
+        return json.loads(path.read_text())
+
+
+def own_processes(args: argparse.Namespace) -> dict:
+    """Every variant timed again by children of this script that each run one framework (so
+    that neither malloc settings nor the spinning threads of another library's thread pool
+    carry over from one framework to another)."""
+    merged: dict = {"per_op": {}, "mlp": {}, "loader": {}}
+    for only, environment in OWN_PROCESSES.items():
+        child = run_own_process(__file__, only, args, environment)
+        merged["per_op"].update(child["per_op"])
+        for key in ("mlp", "loader"):
+            for batch, by_name in child[key].items():  # JSON made the batch sizes strings
+                merged[key].setdefault(int(batch), {}).update(by_name)
+    return merged
+
+
+def frameworks_list(text: str) -> tuple[str, ...]:
+    names = tuple(text.split(","))
+    unknown = [name for name in names if name not in FRAMEWORKS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown framework {unknown[0]!r}; choose among "
+                                         f"{', '.join(FRAMEWORKS)}")
+    return names
 
 
 CLOCKS = {"wall": "perf_counter", "cpu": "process_time"}  # --clock name: time's function
@@ -535,33 +765,43 @@ CLOCKS = {"wall": "perf_counter", "cpu": "process_time"}  # --clock name: time's
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a few seconds: smoke run")
+    parser.add_argument("--quick", action="store_true", help="a smoke run, about 30 seconds")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for NumPy's BLAS and torch (default: what BLAS uses)")
     parser.add_argument("--clock", choices=CLOCKS, default="wall",
                         help="wall time (default), or the process's CPU time, steadier on a "
                              "machine shared with other work (meaningful with --threads 1)")
     parser.add_argument("--json", type=Path, default=None, help="save the raw results here")
+    parser.add_argument("--only", type=frameworks_list, default=None,
+                        help="time only these frameworks' variants (comma-separated among "
+                             f"{','.join(FRAMEWORKS)}), with no checks, ratios or import times: "
+                             "how this script times each framework in a process of its own")
     args = parser.parse_args()
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
     clock_name = CLOCKS[args.clock]
     timing = Timing(repeats=3, block_seconds=0.02, warmup=3) if args.quick else Timing()
     timing.clock = getattr(time, clock_name)
+    frameworks = args.only or FRAMEWORKS
 
     results = {"machine": machine_info(), "threads": configure_threads(args.threads),
                "settings": {"repeats": timing.repeats, "block_seconds": timing.block_seconds,
-                            "warmup": timing.warmup, "clock": args.clock, "quick": args.quick}}
-    if any(results["threads"]["openblas_env"].values()):
+                            "warmup": timing.warmup, "clock": args.clock, "quick": args.quick,
+                            "frameworks": frameworks}}
+    if any(results["threads"]["openblas_env"].values()) and not args.only:
         print(f"note: {' and '.join(OPENBLAS_VARIABLES)} are set and slow a current NumPy; for "
               f"the other measurement run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "
               f"{sys.executable} bench/bench.py", file=sys.stderr)
-    results["per_op"] = bench_per_op(timing)
-    results["mlp"] = bench_mlp(timing)
-    results["import"] = bench_import(1 if args.quick else 5, clock_name)
+    results["per_op"] = bench_per_op(timing, frameworks)
+    results["mlp"] = bench_mlp(timing, frameworks)
+    results["loader"] = bench_loader(timing, frameworks)
+    if not args.only:
+        results["own_process"] = own_processes(args)
+        results["import"] = bench_import(1 if args.quick else 9, clock_name)
     results["machine"]["load_average_after"] = os.getloadavg() if hasattr(os, "getloadavg") \
         else None
-    print(report(results))
+    if not args.only:
+        print(report(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
         print(f"raw results written to {args.json}")

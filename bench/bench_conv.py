@@ -6,6 +6,8 @@ linear 84-10, cross-entropy, ``optim.SGD(lr=0.01)``, float32; one step is zero_g
 backward and the update. Both frameworks start from the same weights and must compute the same
 losses before they are timed. Measured in one process, the frameworks alternating inside every
 repetition, with the median over repetitions; PyTorch gets as many threads as NumPy's BLAS.
+Then each framework again in a process of its own (torch with glibc's default malloc), as
+bench/bench.py does and for the same reasons.
 
 Run from the repository root::
 
@@ -97,6 +99,28 @@ def profile_retrograd(step: Callable[[], object], steps: int = 50) -> str:
     return "\n".join(lines)
 
 
+def report(results: dict, samples: dict[str, list[float]], args: argparse.Namespace,
+           timing: common.Timing) -> None:
+    machine, threads, ms = results["machine"], results["threads"], results["ms_per_step"]
+    print(f"machine: {machine['cpu']}, {machine['cores']} cores, load average "
+          f"{machine['load_average']} before, {machine['load_average_after']} after; "
+          f"numpy {machine['numpy']}, torch {machine['torch']}; {machine['date']}")
+    print(f"threads: {threads['threads']} (NumPy BLAS and torch); clock: {args.clock} time; "
+          f"{timing.repeats} interleaved samples of {timing.block_seconds} s; 'own process': "
+          f"the framework alone in a fresh process (torch with glibc's default malloc)")
+    print(f"LeNet-5 training step, batch {BATCH}, 1x28x28, SGD (ms per step, median; "
+          f"min-max in brackets)")
+    print(common.table(["framework", "ms/step", "(min-max)", "/torch (same way)"], [
+        [name, f"{time_ms:.2f}",
+         f"({min(samples[name]) * 1e3:.2f}-{max(samples[name]) * 1e3:.2f})",
+         f"{time_ms / ms[name.replace('retrograd', 'torch')]:.2f}"]
+        for name, time_ms in ms.items()]))
+    for where in ("", " (own process)"):
+        ratio = ms[f"retrograd{where}"] / ms[f"torch{where}"]
+        print(f"target <= {TARGET_VS_TORCH}x torch{where or ' (same process)'}: "
+              f"{common.verdict(ratio <= TARGET_VS_TORCH)} ({ratio:.2f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few seconds: smoke run")
@@ -108,6 +132,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="also print where retrograd's step spends its time")
     parser.add_argument("--json", type=Path, default=None, help="save the raw results here")
+    parser.add_argument("--only", choices=("torch", "retrograd"), default=None,
+                        help="time only this framework, with no check or profile: how this "
+                             "script times each framework in a process of its own")
     args = parser.parse_args()
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
@@ -122,30 +149,25 @@ def main() -> None:
     state, x, y = problem()
     cases = {"torch": training_step(torch, state, x, y),
              "retrograd": training_step(rg, state, x, y)}
-    results["losses"] = check_same_steps(cases)
+    if args.only:  # a child of this script: time one framework, save the samples, no more
+        cases = {args.only: cases[args.only]}
+    else:
+        results["losses"] = check_same_steps(cases)
     samples = common.measure_interleaved(cases, timing)
-    results["ms_per_step"] = {name: common.median(times) * 1e3 for name, times in samples.items()}
     results["samples_s"] = samples
-    results["machine"]["load_average_after"] = os.getloadavg()
-
-    machine, threads = results["machine"], results["threads"]
-    ratio = results["ms_per_step"]["retrograd"] / results["ms_per_step"]["torch"]
-    print(f"machine: {machine['cpu']}, {machine['cores']} cores, load average "
-          f"{machine['load_average']} before, {machine['load_average_after']} after; "
-          f"numpy {machine['numpy']}, torch {machine['torch']}; {machine['date']}")
-    print(f"threads: {threads['threads']} (NumPy BLAS and torch); clock: {args.clock} time; "
-          f"{timing.repeats} interleaved samples of {timing.block_seconds} s")
-    print(f"LeNet-5 training step, batch {BATCH}, 1x28x28, SGD (ms per step, median; "
-          f"min-max in brackets)")
-    print(common.table(["framework", "ms/step", "(min-max)", "/torch"], [
-        [name, f"{ms:.2f}", f"({min(samples[name]) * 1e3:.2f}-{max(samples[name]) * 1e3:.2f})",
-         f"{ms / results['ms_per_step']['torch']:.2f}"]
-        for name, ms in results["ms_per_step"].items()]))
-    print(f"target <= {TARGET_VS_TORCH}x torch: {common.verdict(ratio <= TARGET_VS_TORCH)} "
-          f"({ratio:.2f}x)")
-    if args.profile:
-        print("\nretrograd's step by function (own time, cProfile):")
-        print(profile_retrograd(cases["retrograd"], 10 if args.quick else 50))
+    if not args.only:
+        for framework in cases:
+            environment = common.GLIBC_DEFAULT_MALLOC if framework == "torch" else {}
+            child = common.run_own_process(__file__, framework, args, environment,
+                                           ("--repeats", str(args.repeats)))
+            samples[f"{framework} (own process)"] = child["samples_s"][framework]
+        results["ms_per_step"] = {name: common.median(times) * 1e3
+                                  for name, times in samples.items()}
+        results["machine"]["load_average_after"] = os.getloadavg()
+        report(results, samples, args, timing)
+        if args.profile:
+            print("\nretrograd's step by function (own time, cProfile):")
+            print(profile_retrograd(cases["retrograd"], 10 if args.quick else 50))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
         print(f"raw results written to {args.json}")

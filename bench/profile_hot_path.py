@@ -7,8 +7,9 @@ Four views, each printed as a short table:
    exaggerates Python-heavy code; read its shares, not its absolute times.
 2. Line timings (line_profiler, if installed) of the hot functions: ``Function.apply`` and
    what it calls to record a node, ``engine._walk`` and ``Tensor.__init__``, on the chain.
-3. The MLP step split into forward, backward and update, against the NumPy floor's phases, and
-   its cross-entropy head alone.
+3. The MLP step split into forward, backward and update, against the NumPy floor's phases, its
+   cross-entropy head alone, and the data loading of bench.py's epoch through a DataLoader
+   (retrograd's and torch's, and the floor's fancy indexing) alone.
 4. Micro-timings without any profiler: what the pieces of one operation cost on their own
    (a NumPy ufunc, a Tensor, a graph node), to compare with the per-op total.
 
@@ -29,6 +30,7 @@ import time
 import timeit
 
 import numpy as np
+import torch
 
 import bench  # bench/bench.py: the same workloads, the same thread set-up
 
@@ -206,6 +208,23 @@ def loss_head(batch: int) -> None:
         print(f"{best * 1e6:8.1f}  {name}")
 
 
+def data_loading(repeats: int = 7) -> None:
+    """One batch from each framework's DataLoader(TensorDataset(X, y), batch, shuffle=True) over
+    bench.py's synthetic set, and from the floor's fancy indexing, with no training."""
+    data = bench.synthetic_set()
+    print(f"\n== data loading alone, ms per batch (median of {repeats}) ==")
+    print(f"{'batch':>6} {'numpy floor':>12} {'retrograd':>10} {'torch':>10}")
+    for batch in bench.BATCH_SIZES:
+        sources = {"numpy floor": bench.numpy_batches(data, batch, shuffle=True),
+                   **{lib.__name__: bench.loader_batches(lib, data, batch, shuffle=True)
+                      for lib in (rg, torch)}}
+        samples = bench.measure_interleaved(
+            {name: batches.__next__ for name, batches in sources.items()},
+            bench.Timing(repeats=repeats, block_seconds=0.15, warmup=5, clock=time.process_time))
+        ms = {name: bench.median(times) * 1e3 for name, times in samples.items()}
+        print(f"{batch:6d} {ms['numpy floor']:12.3f} {ms['retrograd']:10.3f} {ms['torch']:10.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=1,
@@ -221,6 +240,7 @@ def main() -> None:
     for batch in (32, 128, 1024):
         mlp_phases(batch)
     loss_head(32)
+    data_loading()
     profile_lines(chain, 200)
     micro_timings()
 
