@@ -105,13 +105,16 @@ class CrossEntropy(Op):
     @staticmethod
     def backward(ctx, grad):
         logits, probabilities = ctx.saved_tensors
-        if isinstance(logits, Tensor):  # create_graph: the softmax must be part of the graph
-            probabilities = logits.softmax(1)
         per_example = grad * ctx.scale  # one factor, or one per example (then a column)
         if per_example.ndim:
             per_example = aot.unsqueeze(per_example, 1)
         # d/dz (log sum e^z - z_y) = softmax(z) - onehot(y): the "Y^ - Y" of the lectures
-        return (probabilities - _one_hot(ctx.target, logits.shape, ctx.dtype)) * per_example
+        if isinstance(logits, Tensor):  # create_graph: the softmax must be part of the graph
+            return (logits.softmax(1) - _one_hot(ctx.target, logits.shape, ctx.dtype)) * \
+                per_example
+        grad_logits = probabilities * per_example  # the same, without a dense one-hot
+        grad_logits[xp.arange(len(ctx.target)), ctx.target] -= per_example.reshape(-1)
+        return grad_logits
 
 
 def _at_least(a, low: float):
