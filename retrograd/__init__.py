@@ -5,6 +5,8 @@
     (x * x).sum().backward()
     x.grad                     # tensor([2., 4.])
 """
+import importlib
+
 from .tensor import Tensor  # noqa: I001  (first: everything else builds on it)
 from . import autograd
 from .autograd import (enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
@@ -26,14 +28,9 @@ from .ops.shape import (expand, flatten, permute, repeat, reshape, squeeze, tran
 from .random import (Generator, initial_seed, manual_seed, rand, rand_like, randint, randn,
                      randn_like, randperm, seed)
 from . import nn
-from . import datasets, utils
-from . import scratch
+from . import utils
 from . import optim
 from .serialization import load, save
-from . import train  # after optim and serialization, which it uses
-from . import check
-from .check import diagnose  # after nn, whose layers it recognises
-from . import explain
 
 clip = clamp
 concatenate = cat
@@ -43,6 +40,23 @@ long = int64
 half = float16
 
 __version__ = "0.1.0"
+
+# Imported on first use (rg.train, rg.explain...), which keeps `import retrograd` quick
+_ON_FIRST_USE = {"check": "check", "datasets": "datasets", "explain": "explain",
+                 "scratch": "scratch", "train": "train", "diagnose": "check"}
+
+
+def __getattr__(name: str):
+    if name not in _ON_FIRST_USE:
+        raise AttributeError(f"module 'retrograd' has no attribute {name!r}")
+    module = importlib.import_module(f".{_ON_FIRST_USE[name]}", __name__)
+    value = getattr(module, name) if name == "diagnose" else module
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_ON_FIRST_USE))
 
 
 def is_tensor(obj: object) -> bool:

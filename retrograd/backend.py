@@ -11,7 +11,6 @@ for reuse instead, by raising glibc's mmap and trim thresholds once at import. S
 environment variable ``RETROGRAD_KEEP_FREED_MEMORY=0`` to leave malloc as it is.
 """
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -28,7 +27,7 @@ def keep_freed_memory() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc = ctypes.CDLL(None)  # the C library the interpreter itself runs on
         return bool(libc.mallopt(_M_MMAP_THRESHOLD, 1 << 30) and
                     libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30))
     except (OSError, AttributeError):  # not glibc (musl, ...): nothing to tune
