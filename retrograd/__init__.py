@@ -29,8 +29,6 @@ from .random import (Generator, initial_seed, manual_seed, rand, rand_like, rand
                      randn_like, randperm, seed)
 from . import nn
 from . import utils
-from . import optim
-from .serialization import load, save
 
 clip = clamp
 concatenate = cat
@@ -41,16 +39,18 @@ half = float16
 
 __version__ = "0.1.0"
 
-# Imported on first use (rg.train, rg.explain...), which keeps `import retrograd` quick
+# Imported on first use (rg.optim, rg.save, rg.explain...), which keeps `import retrograd` quick:
+# name -> the submodule that holds it
 _ON_FIRST_USE = {"check": "check", "datasets": "datasets", "explain": "explain",
-                 "scratch": "scratch", "train": "train", "diagnose": "check"}
+                 "optim": "optim", "scratch": "scratch", "train": "train",
+                 "diagnose": "check", "load": "serialization", "save": "serialization"}
 
 
 def __getattr__(name: str):
     if name not in _ON_FIRST_USE:
         raise AttributeError(f"module 'retrograd' has no attribute {name!r}")
     module = importlib.import_module(f".{_ON_FIRST_USE[name]}", __name__)
-    value = getattr(module, name) if name == "diagnose" else module
+    value = module if _ON_FIRST_USE[name] == name else getattr(module, name)
     globals()[name] = value
     return value
 
