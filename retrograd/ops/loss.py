@@ -56,7 +56,7 @@ def _sum_examples(losses, scale, reduction: str):
     is 0 / 0 = NaN, as in PyTorch (and its gradient 0, since every factor is 0)."""
     if reduction == "none":
         return losses
-    if reduction == "mean" and not xp.any(scale):
+    if reduction == "mean" and not isinstance(scale, float) and not scale.any():
         return xp.full((), xp.nan, losses.dtype)
     return losses.sum()
 
@@ -93,9 +93,10 @@ class CrossEntropy(Op):
     @staticmethod
     def forward(ctx, logits, target, weight=None, ignore_index=-100, reduction="mean"):
         target, scale = _example_scales(target, weight, ignore_index, reduction, logits.dtype)
-        shifted = logits - logits.max(axis=1, keepdims=True)  # e^shifted <= 1: no overflow
+        # e^shifted <= 1: no overflow (ufunc reductions: a quarter of the call cost of .max)
+        shifted = logits - xp.maximum.reduce(logits, axis=1, keepdims=True)
         probabilities = xp.exp(shifted)
-        sum_exp = probabilities.sum(axis=1, keepdims=True)
+        sum_exp = xp.add.reduce(probabilities, axis=1, keepdims=True)
         losses = (xp.log(sum_exp[:, 0]) - shifted[xp.arange(len(target)), target]) * scale
         probabilities /= sum_exp
         ctx.save_for_backward(logits, probabilities)
@@ -234,7 +235,8 @@ def _check_class_target(input: Tensor, target: Tensor, name: str,
                          f"class indices of shape {expected}, got {tuple(target.shape)}")
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     labels = target.data
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):  # fast when all are fine
+    if labels.size and (xp.minimum.reduce(labels, axis=None) < 0 or
+                        xp.maximum.reduce(labels, axis=None) >= classes):  # quick when all fine
         bad = labels[((labels < 0) | (labels >= classes)) & (labels != ignore_index)]
         if bad.size:
             raise IndexError(f"{name}: target {int(bad[0])} is out of bounds: the input has "
