@@ -193,7 +193,7 @@ def _as_grad(value: Any, like: Tensor, create_graph: bool, what: str) -> Any:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs: {what} has shape "
                 f"{tuple(like.shape)}; pass gradient= (a tensor of that shape) to backward")
-        value = xp.ones(like.data.shape, like.data.dtype)
+        value = xp.array(1, like.data.dtype).reshape(like.data.shape)  # quicker than ones()
     elif isinstance(value, Tensor):
         value = value if create_graph else value.data
     else:
