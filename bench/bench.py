@@ -246,7 +246,7 @@ def check_chain(rg_x, rg_c, torch_x, torch_c, numpy_step) -> None:
     chain_output(rg, rg_x, rg_c).backward()
     chain_output(torch, torch_x, torch_c).backward()
     expected = (torch_x.grad.numpy(), torch_c.grad.numpy())
-    for got in ((rg_x.grad.data, rg_c.grad.data), numpy_step()):
+    for got in ((rg_x.grad.array, rg_c.grad.array), numpy_step()):
         for actual, wanted in zip(got, expected):
             np.testing.assert_allclose(actual, wanted, rtol=1e-4, atol=1e-6)
     rg_x.grad = rg_c.grad = torch_x.grad = torch_c.grad = None
@@ -372,7 +372,7 @@ def rg_sgd(parameters: list) -> None:
     """Plain SGD by hand on the arrays, gradients then cleared."""
     with rg.no_grad():
         for parameter in parameters:
-            parameter.data -= LEARNING_RATE * parameter.grad.data
+            parameter.array -= LEARNING_RATE * parameter.grad.array
             parameter.grad = None
 
 

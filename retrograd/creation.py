@@ -15,7 +15,7 @@ def tensor(data: Any, dtype=None, requires_grad: bool = False) -> Tensor:
     Python floats give float32, ints int64, bools bool; a NumPy array keeps its dtype.
     """
     array = as_array(data, dtype)
-    if array is data or (isinstance(data, Tensor) and array is data.data):
+    if array is data or (isinstance(data, Tensor) and array is data.array):
         array = array.copy()
     return Tensor(array, requires_grad=requires_grad)
 

@@ -111,7 +111,7 @@ def _encode(obj: Any, arrays: dict, where: str) -> Any:
     """
     if isinstance(obj, Tensor):
         name = f"a{len(arrays)}"
-        arrays[name] = obj.data
+        arrays[name] = obj.array
         return {"tensor": name, "requires_grad": obj.requires_grad}
     if isinstance(obj, (ndarray, xp.generic)):
         array = xp.asarray(obj)

@@ -5,7 +5,7 @@ returns a tensor whose ``grad_fn`` is the graph node that produced it (define-by
 is built while the forward runs, and may differ at every step). ``loss.backward()`` walks that
 graph in reverse and accumulates the gradient of ``loss`` into each leaf's ``.grad``.
 
-``.data`` is the underlying NumPy array (unlike PyTorch, where ``.data`` is a detached Tensor).
+``.array`` is the underlying NumPy array (unlike PyTorch, where ``.array`` is a detached Tensor).
 """
 from __future__ import annotations
 
@@ -24,12 +24,12 @@ def as_array(data: Any, dtype=None) -> ndarray:
     """
     np_dtype = None if dtype is None else dtypes.to_numpy_dtype(dtype)
     if isinstance(data, Tensor):
-        array = data.data
+        array = data.array
     elif isinstance(data, (ndarray, xp.generic)):
         array = xp.asarray(data)
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
-            data = [d.data if isinstance(d, Tensor) else d for d in data]
+            data = [d.array if isinstance(d, Tensor) else d for d in data]
         try:
             array = xp.asarray(data)
         except (ValueError, TypeError) as error:
@@ -54,14 +54,15 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "grad_fn", "requires_grad", "_version_counter", "_hooks",
+    __slots__ = ("array", "grad", "grad_fn", "requires_grad", "_version_counter", "_hooks",
                  "__weakref__")
     __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators (array * tensor)
+    _base: "Tensor | None" = None  # the tensor whose memory a view shares (see View)
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if type(data) is not ndarray:
             data = as_array(data)
-        self.data = data
+        self.array = data
         self.grad: Tensor | None = None
         self.grad_fn = None
         self.requires_grad = False
@@ -75,15 +76,15 @@ class Tensor:
     @property
     def shape(self) -> tuple:
         """The size of each dimension, a tuple (PyTorch returns a torch.Size)."""
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self) -> dtypes.DType:
-        return dtypes.from_numpy_dtype(self.data.dtype)
+        return dtypes.from_numpy_dtype(self.array.dtype)
 
     @property
     def device(self) -> str:
@@ -99,6 +100,41 @@ class Tensor:
         return self._version_counter[0]
 
     @property
+    def data(self) -> "Tensor":
+        """The same memory as a tensor cut from the graph (PyTorch's ``.data``).
+
+        Unlike ``detach()``, changes made through it are not seen by autograd's version checks:
+        ``p.data -= lr * p.grad.data`` updates ``p`` in place, untracked. Assigning
+        ``x.data = other`` makes ``x`` use ``other``'s memory.
+        """
+        return Tensor(self.array)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"x.data = value expects a Tensor, got {type(value).__name__}; "
+                            f"wrap it with rg.tensor(...)")
+        self.array = value.array
+
+    def stride(self, dim: int | None = None):
+        """Elements to step in memory to move by one along each dimension (or ``dim``)."""
+        strides = tuple(s // self.array.itemsize for s in self.array.strides)
+        return strides if dim is None else strides[dim]
+
+    def storage_offset(self) -> int:
+        """Where this tensor's first element lies in its base's memory, in elements."""
+        base = self if self._base is None else self._base
+        return (self.data_ptr() - base.data_ptr()) // self.array.itemsize
+
+    def data_ptr(self) -> int:
+        """The address of the first element."""
+        return self.array.__array_interface__["data"][0]
+
+    def is_contiguous(self) -> bool:
+        """True when the elements lie in memory in row-major order, without gaps."""
+        return self.array.flags.c_contiguous
+
+    @property
     def T(self) -> "Tensor":
         """The dimensions reversed (the transpose, for a matrix)."""
         return shape_ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
@@ -111,39 +147,39 @@ class Tensor:
     def size(self, dim: int | None = None):
         """The shape, or the size of dimension ``dim``."""
         if dim is None:
-            return self.data.shape
-        if not -self.data.ndim <= dim < self.data.ndim:
+            return self.array.shape
+        if not -self.array.ndim <= dim < self.array.ndim:
             raise IndexError(f"dimension {dim} is out of range for a tensor with "
-                             f"{self.data.ndim} dimensions: expected -{self.data.ndim} to "
-                             f"{self.data.ndim - 1}")
-        return self.data.shape[dim]
+                             f"{self.array.ndim} dimensions: expected -{self.array.ndim} to "
+                             f"{self.array.ndim - 1}")
+        return self.array.shape[dim]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def numel(self) -> int:
         """The number of elements."""
-        return self.data.size
+        return self.array.size
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self.array.dtype.kind == "f"
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     def __repr__(self) -> str:
         prefix = "tensor("
-        body = xp.array2string(self.data, separator=", ", prefix=prefix, precision=4,
-                               floatmode=_float_mode(self.data))
+        body = xp.array2string(self.array, separator=", ", prefix=prefix, precision=4,
+                               floatmode=_float_mode(self.array))
         extras = []
-        if self.data.size == 0 and self.data.ndim != 1:
+        if self.array.size == 0 and self.array.ndim != 1:
             extras.append(f"size={self.shape}")
         # as in PyTorch: float32, int64 and bool go unnamed, except that an empty tensor has
         # no values to tell int64 or bool from float32
         unnamed = (dtypes.float32.np_dtype, dtypes.int64.np_dtype, dtypes.bool_.np_dtype)
-        if self.data.dtype not in (unnamed if self.data.size else unnamed[:1]):
+        if self.array.dtype not in (unnamed if self.array.size else unnamed[:1]):
             extras.append(f"dtype={self.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
@@ -158,21 +194,21 @@ class Tensor:
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on a Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
-        return self.data
+        return self.array
 
     def __array__(self, dtype=None, copy=None) -> ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self.array if dtype is None else self.array.astype(dtype)
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted "
+        if self.array.size != 1:
+            raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted "
                                f"to a Python number; item() needs exactly one element")
-        return self.data.item()
+        return self.array.item()
 
     def tolist(self) -> list | float | int | bool:
         """The values as (nested) Python lists."""
-        return self.data.tolist()
+        return self.array.tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -181,20 +217,20 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self.array.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError("only one-element integer tensors can be used as an index")
-        return int(self.data.item())
+        return int(self.array.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is "
+        if self.array.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.array.size} elements is "
                                f"ambiguous; use .any() or .all()")
-        return bool(self.data.item())
+        return bool(self.array.item())
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self.array.shape[0]))
 
     def __hash__(self) -> int:
         return id(self)
@@ -238,13 +274,14 @@ class Tensor:
         return self
 
     def contiguous(self) -> "Tensor":
-        return self
+        """Self when its elements lie in row-major order, else a row-major copy (in the graph)."""
+        return self if self.array.flags.c_contiguous else self.clone()
 
     # -- autograd ---------------------------------------------------------------------------
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Marks this leaf as needing a gradient (in place) and returns it."""
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self.array.dtype.kind != "f":
             raise RuntimeError(f"only tensors of floating point dtype can require gradients, "
                                f"this one is {self.dtype}; convert it with .float() first")
         if not requires_grad and self.grad_fn is not None:
@@ -255,7 +292,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """The same data (shared), cut from the graph: no gradient flows through it."""
-        out = Tensor(self.data)
+        out = Tensor(self.array)
         out._version_counter = self._version_counter
         return out
 
@@ -267,7 +304,7 @@ class Tensor:
     def clone(self) -> "Tensor":
         """A copy of the data that stays in the graph (its gradient is the identity)."""
         return elementwise.Clone.apply(self) if self.requires_grad and state.grad_enabled else \
-            Tensor(self.data.copy())
+            Tensor(self.array.copy())
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
                  create_graph: bool = False) -> None:
@@ -394,34 +431,34 @@ class Tensor:
     # -- comparisons and logic (no gradient) --------------------------------------------------
 
     def __eq__(self, other) -> "Tensor":  # type: ignore[override]
-        return Tensor(self.data == _raw(other))
+        return Tensor(self.array == _raw(other))
 
     def __ne__(self, other) -> "Tensor":  # type: ignore[override]
-        return Tensor(self.data != _raw(other))
+        return Tensor(self.array != _raw(other))
 
     def __lt__(self, other) -> "Tensor":
-        return Tensor(self.data < _raw(other))
+        return Tensor(self.array < _raw(other))
 
     def __le__(self, other) -> "Tensor":
-        return Tensor(self.data <= _raw(other))
+        return Tensor(self.array <= _raw(other))
 
     def __gt__(self, other) -> "Tensor":
-        return Tensor(self.data > _raw(other))
+        return Tensor(self.array > _raw(other))
 
     def __ge__(self, other) -> "Tensor":
-        return Tensor(self.data >= _raw(other))
+        return Tensor(self.array >= _raw(other))
 
     def __and__(self, other) -> "Tensor":
-        return Tensor(self.data & _raw(other))
+        return Tensor(self.array & _raw(other))
 
     def __or__(self, other) -> "Tensor":
-        return Tensor(self.data | _raw(other))
+        return Tensor(self.array | _raw(other))
 
     def __xor__(self, other) -> "Tensor":
-        return Tensor(self.data ^ _raw(other))
+        return Tensor(self.array ^ _raw(other))
 
     def __invert__(self) -> "Tensor":
-        return Tensor(~self.data)
+        return Tensor(~self.array)
 
     def eq(self, other) -> "Tensor":
         return self == other
@@ -443,22 +480,22 @@ class Tensor:
 
     def equal(self, other: "Tensor") -> bool:
         """True when both have the same shape and elements."""
-        return self.shape == other.shape and bool((self.data == other.data).all())
+        return self.shape == other.shape and bool((self.array == other.array).all())
 
     def allclose(self, other: "Tensor", rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-        return bool(xp.allclose(self.data, _raw(other), rtol=rtol, atol=atol))
+        return bool(xp.allclose(self.array, _raw(other), rtol=rtol, atol=atol))
 
     def all(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
-        return Tensor(self.data.all(axis=dim, keepdims=keepdim))
+        return Tensor(self.array.all(axis=dim, keepdims=keepdim))
 
     def any(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
-        return Tensor(self.data.any(axis=dim, keepdims=keepdim))
+        return Tensor(self.array.any(axis=dim, keepdims=keepdim))
 
     def isnan(self) -> "Tensor":
-        return Tensor(xp.isnan(self.data))
+        return Tensor(xp.isnan(self.array))
 
     def isfinite(self) -> "Tensor":
-        return Tensor(xp.isfinite(self.data))
+        return Tensor(xp.isfinite(self.array))
 
     # -- elementwise functions --------------------------------------------------------------
 
@@ -620,36 +657,52 @@ class Tensor:
 
     # -- in place --------------------------------------------------------------------------------
 
-    def _modify(self, out_of_place: Callable[["Tensor"], "Tensor | None"],
-                in_place: Callable[[], Any]):
-        # Changes this tensor's values and bumps its version, so that backward can tell when
-        # a value it saved has changed. Recorded (rebasing this tensor's history on the
-        # result) when it or the other operand is in a graph.
-        if state.grad_enabled and self.requires_grad and self.grad_fn is None:
-            raise RuntimeError(
-                "a leaf tensor that requires grad is being used in an in-place operation; "
-                "wrap the update in `with rg.no_grad():` (as optimizers do)")
-        result = out_of_place(self._value_before_change()) if state.grad_enabled else None
-        if result is not None and result.requires_grad:
-            self.data, self.grad_fn, self.requires_grad = result.data, result.grad_fn, True
+    def _modify(self, compute: Callable[["Tensor"], "Tensor"], write: Callable[[], Any],
+                other: Any = None) -> "Tensor":
+        """Changes this tensor's values in its own memory and bumps the version it shares with
+        its views, so that backward can tell when a value it saved has changed.
+
+        ``write()`` does the change on the arrays. When a gradient must flow (this tensor or
+        ``other`` requires grad, in grad mode), ``compute(before)`` gives the new values as a
+        recorded tensor instead; they are copied into this memory and the history is rebased
+        on them: this tensor's own, or, for a view, its base's (see ``indexing.CopySlices``).
+        """
+        if state.grad_enabled and (self.requires_grad or getattr(other, "requires_grad", False)):
+            self._check_recordable_in_place()
+            before = Tensor(self.array)  # the old history, with a version of its own
+            before.grad_fn, before.requires_grad = self.grad_fn, self.requires_grad
+            result = compute(before)
+            if result.shape != self.shape:
+                raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
+                                   f"broadcast shape {list(result.shape)} of an in-place "
+                                   f"operation; do it out of place")
+            if result.grad_fn is not None:  # what it saved of the old values must survive
+                result.grad_fn.unshare_saved(self.array)
+            _write_guarded(lambda: self.array.__setitem__(..., _cast_for(self, result.array)))
+            base = self._base
+            if base is None:
+                self.grad_fn, self.requires_grad = result.grad_fn, result.requires_grad
+            else:
+                base_before = Tensor(base.array)
+                base_before.grad_fn, base_before.requires_grad = base.grad_fn, base.requires_grad
+                rebased = indexing.CopySlices.apply(base_before, result, view=self.replay_view)
+                base.grad_fn, base.requires_grad = rebased.grad_fn, True
         else:
-            in_place()
+            _write_guarded(write)
         self._version_counter[0] += 1
         return self
 
-    def _value_before_change(self) -> "Tensor":
-        # The recorded path keeps the old array intact (the history is rebased on a new one), so
-        # the recorded operation may save it under a version of its own that the bump below
-        # leaves alone: `h = x * 2; h += 1` must backpropagate, as in PyTorch.
-        before = Tensor(self.data)
-        before.grad_fn, before.requires_grad = self.grad_fn, self.requires_grad
-        return before
+    def _check_recordable_in_place(self) -> None:
+        if self.grad_fn is None and self.requires_grad:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation; "
+                "wrap the update in `with rg.no_grad():` (as optimizers do)")
 
     def _modify_with(self, op, other) -> "Tensor":
         other_raw = _raw(other)
         return self._modify(lambda before: op.apply(before, other),
-                            lambda: _ufunc_of[op](self.data, other_raw, out=self.data,
-                                                  casting="same_kind"))
+                            lambda: _ufunc_of[op](self.array, other_raw, out=self.array,
+                                                  casting="same_kind"), other)
 
     def add_(self, other, alpha: float = 1) -> "Tensor":
         return self._modify_with(arithmetic.Add, other if alpha == 1 else other * alpha)
@@ -670,41 +723,156 @@ class Tensor:
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
         return self._modify(lambda before: elementwise.clamp(before, min, max),
-                            lambda: xp.clip(self.data, min, max, out=self.data))
+                            lambda: xp.clip(self.array, min, max, out=self.array))
+
+    clip_ = clamp_
 
     def copy_(self, source) -> "Tensor":
         """Copies ``source``'s values (broadcast, cast to this dtype) into this tensor."""
         source_raw = _raw(source)
         return self._modify(lambda before: _overwritten(before, source),
-                            lambda: xp.copyto(self.data, source_raw, casting="unsafe"))
+                            lambda: xp.copyto(self.array, source_raw, casting="unsafe"), source)
 
     def fill_(self, value: float) -> "Tensor":
         return self._modify(lambda before: _overwritten(before, value),
-                            lambda: self.data.fill(value))
+                            lambda: self.array.fill(_raw(value)), value)
 
     def zero_(self) -> "Tensor":
         return self.fill_(0)
 
+    def masked_fill_(self, mask: "Tensor", value: float) -> "Tensor":
+        """Writes ``value`` where ``mask`` (broadcast to this shape) is true."""
+        mask_raw = _raw(mask)
+        return self._modify(lambda before: elementwise.where(mask, value, before),
+                            lambda: xp.copyto(self.array, _raw(value), where=mask_raw,
+                                              casting="unsafe"), value)
+
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> "Tensor":
         """Fills with samples of N(mean, std^2) from ``generator`` (the global one by default)."""
-        values = random.normal_array(self.shape, mean, std, self.data.dtype, generator)
+        values = random.normal_array(self.shape, mean, std, self.array.dtype, generator)
         return self.copy_(values)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> "Tensor":
         """Fills with samples of U(a, b) from ``generator`` (the global one by default)."""
-        values = random.uniform_array(self.shape, a, b, self.data.dtype, generator)
+        values = random.uniform_array(self.shape, a, b, self.array.dtype, generator)
         return self.copy_(values)
 
     def __setitem__(self, key, value) -> None:
-        key, value_raw = indexing.normalize_key(key), _raw(value)
-        if state.grad_enabled and (self.requires_grad or getattr(value, "requires_grad", False)):
-            raise RuntimeError(
-                "assigning into a tensor that is part of a graph is not supported; build the "
-                "result out of place (rg.where, rg.cat) or assign under rg.no_grad()")
+        """``x[key] = value``: writes into x's memory; in a graph, ``value`` gets the gradient
+        of the positions it fills and x's history the rest (PyTorch's index_put_)."""
+        key = indexing.normalize_key(key)
+        value_raw = _raw(value)
 
         def assign():
-            self.data[key] = value_raw
-        self._modify(lambda before: None, assign)
+            self.array[key] = value_raw
+        self._modify(lambda before: indexing.IndexPut.apply(before, value, key=key), assign,
+                     value)
+
+
+class View(Tensor):
+    """A tensor whose array is a view of another tensor's memory, its ``_base``.
+
+    It shares the base's version counter. Its history is the view operation applied to the
+    base; when the base's history changes (an in-place change of the base or of any of its
+    views), the view's is rebuilt on first use by replaying the view operations, which is what
+    PyTorch does when a view's version falls behind.
+    """
+
+    __slots__ = ("_base", "replay_view", "_history_version")
+
+    @property  # type: ignore[override]
+    def grad_fn(self):
+        self._catch_up()
+        return _GRAD_FN_SLOT.__get__(self)
+
+    @grad_fn.setter
+    def grad_fn(self, node) -> None:
+        _GRAD_FN_SLOT.__set__(self, node)
+
+    @property  # type: ignore[override]
+    def requires_grad(self) -> bool:
+        self._catch_up()
+        return _REQUIRES_GRAD_SLOT.__get__(self)
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        _REQUIRES_GRAD_SLOT.__set__(self, value)
+
+    def _catch_up(self) -> None:
+        version = self._version_counter[0]
+        if version == self._history_version:
+            return
+        self._history_version = version
+        base = self._base
+        if self.replay_view is not None and (base.requires_grad or
+                                             _REQUIRES_GRAD_SLOT.__get__(self)):
+            with enable_grad():
+                fresh = self.replay_view(base)
+            _GRAD_FN_SLOT.__set__(self, fresh.grad_fn)
+            _REQUIRES_GRAD_SLOT.__set__(self, fresh.requires_grad)
+
+    def _check_recordable_in_place(self) -> None:
+        base = self._base
+        if base.grad_fn is None and base.requires_grad:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation; wrap the update in `with rg.no_grad():`, or change a .clone()")
+        if self.replay_view is None:
+            raise RuntimeError(
+                "a view was created in no_grad mode and is being modified in place with grad "
+                "mode enabled; make the view outside no_grad, or change it under no_grad too")
+
+
+_GRAD_FN_SLOT = Tensor.__dict__["grad_fn"]
+_REQUIRES_GRAD_SLOT = Tensor.__dict__["requires_grad"]
+
+
+def make_view(source: Tensor, array: ndarray, replay: Callable[[Tensor], Tensor]) -> View:
+    """A View of ``source`` over ``array`` (a NumPy view of source's memory).
+
+    ``replay(t)`` applies the same view operation to ``t``; composed with source's own, it
+    rebuilds the view from the root base, on a new history or on a gradient (CopySlices).
+    """
+    view = View(array)
+    view._version_counter = counter = source._version_counter
+    view._history_version = counter[0]
+    parent = source._base
+    if parent is None:
+        view._base = source
+        view.replay_view = replay if state.grad_enabled else None
+    else:
+        view._base = parent
+        replay_parent = source.replay_view
+        view.replay_view = None if replay_parent is None or not state.grad_enabled else \
+            lambda base: replay(replay_parent(base))
+    return view
+
+
+def _write_guarded(write: Callable[[], Any]) -> None:
+    """Runs an in-place write, turning NumPy's refusals into PyTorch's messages."""
+    try:
+        write()
+    except TypeError as error:  # NumPy's casting refusal (UFuncTypeError)
+        raise RuntimeError(f"an in-place operation cannot store its result in this tensor's "
+                           f"dtype ({error}); convert the tensor first, e.g. with .float()"
+                           ) from None
+    except ValueError as error:
+        if "read-only" in str(error):
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location (an expand() view); clone() the tensor before "
+                "changing it in place") from None
+        raise RuntimeError(f"in-place operation: the shapes do not fit ({error}); the result "
+                           f"must keep this tensor's shape") from None
+
+
+def _cast_for(target: Tensor, values: ndarray) -> ndarray:
+    """``values`` as ``target``'s dtype, refusing what PyTorch refuses (float into int...)."""
+    if values.dtype != target.array.dtype and not xp.can_cast(values.dtype, target.array.dtype,
+                                                              "same_kind"):
+        raise TypeError(f"result type {values.dtype} can't be cast to the desired output type "
+                        f"{target.array.dtype}")
+    return values
 
 
 class _HookHandle:
@@ -718,11 +886,9 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
-def _overwritten(before: Tensor, values: Any) -> Tensor | None:
-    """``values`` broadcast to ``before``'s shape and dtype, recorded when either is in a graph:
-    the overwritten history then gets a zero gradient, and ``values`` the whole gradient."""
-    if not (before.requires_grad or getattr(values, "requires_grad", False)):
-        return None  # nothing to record: copy in place
+def _overwritten(before: Tensor, values: Any) -> Tensor:
+    """``values`` broadcast to ``before``'s shape and dtype, recorded: the overwritten history
+    gets a zero gradient, and ``values`` the whole gradient."""
     result = elementwise.where(True, values, before)
     if result.shape != before.shape:
         raise RuntimeError(f"cannot copy values of shape {tuple(result.shape)} into a tensor of "
@@ -744,7 +910,7 @@ def _float_mode(array: ndarray) -> str:
 
 
 def _raw(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
+    return value.array if isinstance(value, Tensor) else value
 
 
 def _alias(torch_value, numpy_value):
@@ -761,7 +927,7 @@ def _as_tensor_operand(value: Any) -> Tensor:
 
 # The operations are defined in retrograd.ops and import Tensor, hence these imports last.
 from . import random  # noqa: E402
-from .autograd.grad_mode import state  # noqa: E402
+from .autograd.grad_mode import enable_grad, state  # noqa: E402
 from .autograd import engine  # noqa: E402
 from .ops import activation, arithmetic, elementwise, indexing, linalg, reduction  # noqa: E402
 from .ops import shape as shape_ops  # noqa: E402

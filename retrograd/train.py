@@ -119,7 +119,7 @@ def _correct(output: Tensor, target: Tensor) -> int | None:
     ``target`` holds class indices (N,) or class probabilities (N, C) (one-hot rows, rows
     summing to 1); for anything else (regression) accuracy means nothing and this returns None.
     """
-    scores, labels = output.data, target.data
+    scores, labels = output.array, target.array
     if scores.ndim != 2:
         return None
     if labels.ndim == 1 and labels.dtype.kind in "iu":

@@ -59,7 +59,7 @@ def test_default_initialisation_is_seeded():
     first = lenet5(image_size=8).state_dict()
     rg.manual_seed(3)
     again = lenet5(image_size=8).state_dict()
-    assert all((first[key].data == again[key].data).all() for key in first)
+    assert all((first[key].array == again[key].array).all() for key in first)
 
 
 def test_images_too_small():

@@ -17,7 +17,7 @@ def assert_same(loaded, original):
     if isinstance(original, rg.Tensor):
         assert isinstance(loaded, rg.Tensor)
         assert loaded.requires_grad == original.requires_grad
-        np.testing.assert_array_equal(loaded.data, original.data, strict=True)
+        np.testing.assert_array_equal(loaded.array, original.array, strict=True)
     elif isinstance(original, (np.ndarray, np.generic)):
         assert type(loaded) is type(original)
         np.testing.assert_array_equal(loaded, original, strict=True)
@@ -89,7 +89,7 @@ def test_round_trip_of_a_real_optimizer_state_dict(tmp_path):
     loaded = rg.load(tmp_path / "checkpoint.npz")
     assert_same(loaded, original)
     assert list(loaded["model"]) == ["0.weight", "0.bias", "2.weight", "2.bias"]
-    np.testing.assert_array_equal(loaded["optimizer"]["state"][0]["exp_avg"].data,
+    np.testing.assert_array_equal(loaded["optimizer"]["state"][0]["exp_avg"].array,
                                   optimizer.state_dict()["state"][0]["exp_avg"].numpy())
 
 
@@ -125,7 +125,7 @@ def test_a_crash_while_saving_keeps_the_old_file(tmp_path, monkeypatch, where):
     assert os.listdir(tmp_path) == ["checkpoint.npz"]  # no temporary file left behind
     old = rg.load(path)
     assert old["epoch"] == 1
-    np.testing.assert_array_equal(old["w"].data, np.ones(3, np.float32))
+    np.testing.assert_array_equal(old["w"].array, np.ones(3, np.float32))
 
 
 def test_saving_replaces_an_existing_file(tmp_path):

@@ -42,7 +42,7 @@ def toy_run(dropout=0.2, callbacks=(), shuffle_seed=3):
 
 
 def weights(model):
-    return {name: p.data.copy() for name, p in model.named_parameters()}
+    return {name: p.array.copy() for name, p in model.named_parameters()}
 
 
 def test_fit_matches_a_pytorch_loop():
@@ -60,7 +60,7 @@ def test_fit_matches_a_pytorch_loop():
     reference = toy_model()
     with torch.no_grad():
         for p, q in zip(torch_model.parameters(), reference.parameters()):
-            p.copy_(torch.from_numpy(q.data))
+            p.copy_(torch.from_numpy(q.array))
     torch_optimizer = torch.optim.SGD(torch_model.parameters(), lr=0.1, momentum=0.9,
                                       weight_decay=1e-3)
     torch_scheduler = torch.optim.lr_scheduler.StepLR(torch_optimizer, step_size=1, gamma=0.5)
@@ -102,7 +102,7 @@ def test_evaluate_matches_torch_and_restores_the_mode():
                                       torch.nn.Linear(16, 2))
     with torch.no_grad():
         for p, q in zip(torch_model.parameters(), model.parameters()):
-            p.copy_(torch.from_numpy(q.data))
+            p.copy_(torch.from_numpy(q.array))
         output = torch_model(torch.from_numpy(X))  # eval mode: dropout off
     np.testing.assert_allclose(loss, torch.nn.functional.cross_entropy(
         output, torch.from_numpy(y)).item(), rtol=1e-5)
@@ -117,7 +117,7 @@ def test_accuracy_is_none_for_regression_and_uses_argmax_for_one_hot_targets():
     one_hot = np.eye(2, dtype=np.float32)[np.arange(20) % 2]
     _, accuracy = evaluate(model, F.mse_loss, [(rg.tensor(X), rg.tensor(one_hot))])
     with rg.no_grad():
-        expected = (model(rg.tensor(X)).data.argmax(1) == np.arange(20) % 2).mean()
+        expected = (model(rg.tensor(X)).array.argmax(1) == np.arange(20) % 2).mean()
     assert accuracy == expected
 
 
@@ -166,7 +166,7 @@ def test_checkpoint_holds_the_whole_training_state(tmp_path):
     assert saved["scheduler"]["last_epoch"] == 2
     assert len(saved["rng"]["loaders"]) == 1  # the shuffling generator
     for name, value in weights(trainer.model).items():
-        np.testing.assert_array_equal(saved["model"][name].data, value)
+        np.testing.assert_array_equal(saved["model"][name].array, value)
     with pytest.raises(ValueError, match="not a training checkpoint"):
         toy_run().load_state_dict(saved["model"])
 

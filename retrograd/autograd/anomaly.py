@@ -80,8 +80,7 @@ def _user_frame() -> str:
 
 def _bad(value: Any) -> str | None:
     """'NaN' or 'Inf' when ``value`` (an array, or a Tensor under create_graph) holds one."""
-    array = value if isinstance(value, xp.ndarray) else getattr(value, "data", None)
-    # (a Tensor's .data is an array; a NumPy array's own .data is a memoryview)
+    array = value if isinstance(value, xp.ndarray) else getattr(value, "array", None)
     if not isinstance(array, xp.ndarray) or array.dtype.kind not in "fc":
         return None
     if xp.isnan(array).any():

@@ -10,6 +10,7 @@ broadcasting is a sum).
 from __future__ import annotations
 
 import heapq
+import threading
 from typing import Any, Sequence
 
 from ..backend import xp
@@ -20,9 +21,18 @@ from .function import Function
 from .grad_mode import state
 
 
-def sum_to_shape(grad: Any, shape: tuple) -> Any:
-    """Sums ``grad`` (array or Tensor) over the axes that broadcasting added or stretched."""
+def sum_to_shape(grad: Any, shape: tuple, node: Any = None, index: int = 0) -> Any:
+    """Sums ``grad`` (array or Tensor) over the axes that broadcasting added or stretched.
+
+    Raises when broadcasting ``shape`` cannot give ``grad``'s shape: ``node``'s backward (which
+    returned it for its input ``index``) is then wrong, and reshaping would hide it.
+    """
     leading = grad.ndim - len(shape)
+    if leading < 0 or any(size != 1 and size != grad.shape[leading + i]
+                          for i, size in enumerate(shape)):
+        raise RuntimeError(f"Function {type(node).__name__} returned an invalid gradient at "
+                           f"index {index} - got {list(grad.shape)} but expected shape "
+                           f"compatible with {list(shape)}")
     axes = tuple(range(leading)) + tuple(
         leading + i for i, size in enumerate(shape) if size == 1 and grad.shape[leading + i] != 1)
     if axes:
@@ -32,6 +42,9 @@ def sum_to_shape(grad: Any, shape: tuple) -> Any:
     return grad
 
 
+_accumulation_lock = threading.Lock()  # PyTorch's AccumulateGrad holds one too
+
+
 def _call_hooks(hooks: list, grad: Any) -> Any:
     for hook in hooks:
         if state.create_graph:
@@ -39,7 +52,7 @@ def _call_hooks(hooks: list, grad: Any) -> Any:
             grad = grad if result is None else result
         else:
             result = hook(Tensor(grad))
-            grad = grad if result is None else result.data
+            grad = grad if result is None else result.array
     return grad
 
 
@@ -89,16 +102,18 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
     def store_in_leaf(leaf: Tensor, grad: Any) -> None:
         if captured is not None:
             captured[id(leaf)] = _add(captured.get(id(leaf)), grad)
-        elif create_graph:
-            leaf.grad = grad if leaf.grad is None else leaf.grad + grad
-        elif leaf.grad is None:
-            # copy on first write so that .grad never aliases a view or another leaf's .grad
-            if grad.base is not None or not grad.flags.writeable or id(grad) in owned_ids:
-                grad = grad.copy()
-            owned_ids.add(id(grad))
-            leaf.grad = Tensor(grad)
-        else:
-            leaf.grad.data = leaf.grad.data + grad
+            return
+        with _accumulation_lock:  # backward may run in several threads into one leaf
+            if create_graph:
+                leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+            elif leaf.grad is None:
+                # copy on first write so that .grad never aliases a view or another leaf's .grad
+                if grad.base is not None or not grad.flags.writeable or id(grad) in owned_ids:
+                    grad = grad.copy()
+                owned_ids.add(id(grad))
+                leaf.grad = Tensor(grad)
+            else:
+                leaf.grad.array = leaf.grad.array + grad
 
     def deliver_to_node(node: Function, grad: Any) -> None:
         if node in pending:
@@ -138,12 +153,12 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
             node._saved = None  # free what the forward kept, as soon as it has been used
         if state.anomaly_mode:
             check_backward(node, input_grads)
-        for parent, input_grad in zip(node.parents, input_grads):
+        for index, (parent, input_grad) in enumerate(zip(node.parents, input_grads)):
             if parent is None or input_grad is None:
                 continue
             target, shape, dtype = parent
             if input_grad.shape != shape:
-                input_grad = sum_to_shape(input_grad, shape)
+                input_grad = sum_to_shape(input_grad, shape, node, index)
             if create_graph:
                 input_grad = cast(input_grad, dtype)
             elif input_grad.dtype != dtype:
@@ -189,16 +204,16 @@ def _nodes_leading_to(roots: list[Function], inputs: Sequence[Tensor]) -> set[Fu
 def _as_grad(value: Any, like: Tensor, create_graph: bool, what: str) -> Any:
     """A gradient given by the user, checked against ``like``, as an array or a Tensor."""
     if value is None:
-        if like.data.size != 1:
+        if like.array.size != 1:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs: {what} has shape "
                 f"{tuple(like.shape)}; pass gradient= (a tensor of that shape) to backward")
-        value = xp.array(1, like.data.dtype).reshape(like.data.shape)  # quicker than ones()
+        value = xp.array(1, like.array.dtype).reshape(like.array.shape)  # quicker than ones()
     elif isinstance(value, Tensor):
-        value = value if create_graph else value.data
+        value = value if create_graph else value.array
     else:
-        value = xp.asarray(value, dtype=like.data.dtype)
-    if tuple(value.shape) != like.data.shape:
+        value = xp.asarray(value, dtype=like.array.dtype)
+    if tuple(value.shape) != like.array.shape:
         raise RuntimeError(f"gradient has shape {tuple(value.shape)} but {what} has shape "
                            f"{tuple(like.shape)}; they must match")
     if create_graph and not isinstance(value, Tensor):

@@ -30,7 +30,7 @@ import itertools
 from typing import Any
 
 from ..backend import xp
-from ..tensor import Tensor
+from ..tensor import Tensor, make_view
 from .grad_mode import no_grad, state
 
 _OUTPUT = object()  # marks a saved array that is the node's own output
@@ -58,7 +58,8 @@ class Function:
     _saved_versions: tuple = ()
     _hooks: list | None = None
     _float32_from_integers = False
-    _view_of_input = False  # Ops whose output is a view of their first input share its version
+    # Ops whose output may be a view of their first input's memory (then a View, see tensor.py)
+    _view_of_input = False
 
     # -- recording --------------------------------------------------------------------------
 
@@ -66,19 +67,21 @@ class Function:
     def apply(cls, *args: Any, **options: Any) -> Tensor:
         """Runs ``forward`` on ``args`` and records the node when a gradient will be needed."""
         ctx = cls.__new__(cls)
-        requires_grad = False
         if cls._forward_on_arrays:
-            raw_args = []
+            raw_args, needs = [], []
             for arg in args:
                 if isinstance(arg, Tensor):
-                    raw_args.append(arg.data)
-                    if arg.requires_grad:
-                        requires_grad = True
+                    raw_args.append(arg.array)
+                    needs.append(arg.requires_grad)
                 else:
                     if not isinstance(arg, _CONSTANT_TYPES) and arg is not None:
                         raise TypeError(f"{cls.__name__}: expected Tensors or numbers, got a "
                                         f"{type(arg).__name__}; wrap it with rg.tensor(...)")
                     raw_args.append(arg)
+                    needs.append(False)
+            requires_grad = True in needs and state.grad_enabled
+            # known before forward, so that forward saves only what the needed gradients use
+            ctx.needs_input_grad = tuple(needs) if requires_grad else (False,) * len(needs)
             try:
                 out = cls.forward(ctx, *raw_args, **options)
             except ValueError as error:  # NumPy's broadcasting and shape errors
@@ -89,12 +92,15 @@ class Function:
                     getattr(a, "dtype", None) is _FLOAT64 for a in raw_args):
                 out = out.astype(_FLOAT32)  # integers and scalars promote to float32 (PyTorch)
         else:
-            requires_grad = any(isinstance(a, Tensor) and a.requires_grad for a in args)
+            requires_grad = state.grad_enabled and any(
+                isinstance(a, Tensor) and a.requires_grad for a in args)
             out = _forward_on_tensors(cls, ctx, args, options)
-        result = Tensor(out)
-        if cls._view_of_input:
-            result._version_counter = args[0]._version_counter
-        if requires_grad and state.grad_enabled:
+        if cls._view_of_input and _memory_owner(out) is _memory_owner(args[0].array):
+            rest = args[1:]
+            result = make_view(args[0], out, lambda base: cls.apply(base, *rest, **options))
+        else:
+            result = Tensor(out)
+        if requires_grad:
             ctx._record(args, out, result)
         if state.anomaly_mode:
             from .anomaly import check_forward, record_creation
@@ -106,7 +112,7 @@ class Function:
         # the edges to the inputs' nodes (a leaf tensor stands for itself), with the shape and
         # dtype each input's gradient must have
         self.parents = parents = [
-            (arg.grad_fn or arg, arg.data.shape, arg.data.dtype)
+            (arg.grad_fn or arg, arg.array.shape, arg.array.dtype)
             if isinstance(arg, Tensor) and arg.requires_grad else None for arg in args]
         self.needs_input_grad = tuple([parent is not None for parent in parents])
         # inputs are always created before the operations that use them, so processing nodes
@@ -123,20 +129,36 @@ class Function:
         """Keeps inputs, the output, or other arrays/tensors for ``backward``."""
         self._saved = values
 
+    def unshare_saved(self, array: Any) -> None:
+        """Copies the saved values that may share memory with ``array``, which an in-place
+        operation is about to overwrite with this node's output (PyTorch saves a clone of
+        ``self`` for in-place operations whose backward needs the old values)."""
+        saved = self._saved
+        if not saved:
+            return
+        for i, raw in enumerate(saved):
+            if isinstance(raw, xp.ndarray) and xp.may_share_memory(raw, array):
+                saved[i] = copy = raw.copy()
+                source = self._saved_sources[i]
+                if isinstance(source, Tensor):  # under create_graph, the same history
+                    alias = Tensor(copy)
+                    alias.grad_fn, alias.requires_grad = source.grad_fn, source.requires_grad
+                    self._saved_sources[i] = alias
+
     def _resolve_saved(self, args: tuple, out: Any, result: Tensor) -> None:
         # Remember which saved values are the inputs or the output, so that under
         # create_graph=True backward gets the graph's own tensors and gradients flow through
         # them, and the versions of those tensors, to detect in-place changes before backward.
         raws, sources, versions = [], [], []
         for value in self._saved:
-            raw = value.data if isinstance(value, Tensor) else value
+            raw = value.array if isinstance(value, Tensor) else value
             raws.append(raw)
             if raw is out:
                 sources.append(_OUTPUT)
                 versions.append((result._version_counter, 0))
                 continue
             for arg in args:
-                if isinstance(arg, Tensor) and arg.data is raw:
+                if isinstance(arg, Tensor) and arg.array is raw:
                     sources.append(arg)
                     versions.append((arg._version_counter, arg._version_counter[0]))
                     break
@@ -203,7 +225,7 @@ class Function:
         with no_grad():
             grads = self.backward(self, Tensor(grad))
         grads = grads if isinstance(grads, tuple) else (grads,)
-        return tuple(g.data if isinstance(g, Tensor) else g for g in grads)
+        return tuple(g.array if isinstance(g, Tensor) else g for g in grads)
 
     @staticmethod
     def forward(ctx: "Function", *args: Any, **options: Any) -> Any:
@@ -221,7 +243,13 @@ def _forward_on_tensors(cls, ctx: Function, args: tuple, options: dict) -> Any:
     if not isinstance(result, Tensor):
         raise TypeError(f"{cls.__name__}.forward must return a Tensor, got "
                         f"{type(result).__name__}")
-    return result.data
+    return result.array
+
+
+def _memory_owner(array: Any) -> Any:
+    """The object that owns ``array``'s memory (NumPy points every view at it)."""
+    base = getattr(array, "base", None)
+    return array if base is None else base
 
 
 class Op(Function):

@@ -28,7 +28,7 @@ def _as_tuple(outputs: Any) -> tuple[tuple, bool]:
 
 
 def _zeros_for_unused(grads: tuple, like: tuple) -> tuple:
-    return tuple(Tensor(xp.zeros_like(t.data)) if g is None else g for g, t in zip(grads, like))
+    return tuple(Tensor(xp.zeros_like(t.array)) if g is None else g for g, t in zip(grads, like))
 
 
 def _unwrap(values: tuple, is_tuple: bool):
@@ -58,9 +58,9 @@ def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False) 
     if v is None:
         if any(t.numel() != 1 for t in inputs):
             raise RuntimeError("jvp: v can be omitted only when every input has one element")
-        v = tuple(Tensor(xp.ones_like(t.data)) for t in inputs)
+        v = tuple(Tensor(xp.ones_like(t.array)) for t in inputs)
     v, _ = _as_tuple(v)
-    dummies = tuple(Tensor(xp.zeros_like(o.data), requires_grad=True) for o in outputs)
+    dummies = tuple(Tensor(xp.zeros_like(o.array), requires_grad=True) for o in outputs)
     vjps = grad(outputs, inputs, dummies, create_graph=True, allow_unused=True)
     used = [(g, direction) for g, direction in zip(vjps, v) if g is not None]
     if used:
@@ -92,7 +92,7 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
             for row, g in zip(rows, _zeros_for_unused(grads, inputs)):
                 row.append(g)
         blocks = tuple(stack(row).reshape(output.shape + t.shape) if row else
-                       Tensor(xp.zeros(output.shape + t.shape, dtype=t.data.dtype))
+                       Tensor(xp.zeros(output.shape + t.shape, dtype=t.array.dtype))
                        for row, t in zip(rows, inputs))
         if not create_graph:
             blocks = tuple(b.detach() for b in blocks)

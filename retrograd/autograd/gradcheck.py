@@ -32,14 +32,14 @@ def _numerical_jacobians(fn, inputs, differentiable, eps) -> list:
         outputs = _outputs(fn, inputs)
         jacobians = []
         for i in differentiable:
-            flat = inputs[i].data.reshape(-1)  # a view: writing it perturbs the input
+            flat = inputs[i].array.reshape(-1)  # a view: writing it perturbs the input
             columns = [xp.zeros((flat.size, o.numel())) for o in outputs]
             for k in range(flat.size):
                 original = flat[k]
                 flat[k] = original + eps
-                plus = [o.data.astype(xp.float64).ravel() for o in _outputs(fn, inputs)]
+                plus = [o.array.astype(xp.float64).ravel() for o in _outputs(fn, inputs)]
                 flat[k] = original - eps
-                minus = [o.data.astype(xp.float64).ravel() for o in _outputs(fn, inputs)]
+                minus = [o.array.astype(xp.float64).ravel() for o in _outputs(fn, inputs)]
                 flat[k] = original
                 for column, p, m in zip(columns, plus, minus):
                     column[k] = (p - m) / (2 * eps)
@@ -55,13 +55,13 @@ def _analytical_jacobians(fn, inputs, differentiable) -> list:
         if not output.requires_grad:
             continue
         for k in range(output.numel()):
-            seed = xp.zeros(output.shape, dtype=output.data.dtype)
+            seed = xp.zeros(output.shape, dtype=output.array.dtype)
             seed.reshape(-1)[k] = 1
             grads = autograd_grad(output, targets, Tensor(seed), retain_graph=True,
                                   allow_unused=True)
             for jacobian, g in zip(jacobians, grads):
                 if g is not None:
-                    jacobian[j][:, k] = g.data.ravel()
+                    jacobian[j][:, k] = g.array.ravel()
     return jacobians
 
 
@@ -90,7 +90,7 @@ def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     if not differentiable:
         raise ValueError("gradcheck: no input has requires_grad=True; nothing to check")
     for i in differentiable:
-        if inputs[i].data.dtype != xp.float64:
+        if inputs[i].array.dtype != xp.float64:
             import warnings
             warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}, not float64; finite "
                           f"differences will be inaccurate", stacklevel=2)
@@ -124,7 +124,7 @@ def gradgradcheck(fn: Callable, inputs: Any, grad_outputs: Any = None, eps: floa
     outputs = _outputs(fn, inputs)
     if grad_outputs is None:
         generator = xp.random.default_rng(0)
-        grad_outputs = tuple(Tensor(generator.standard_normal(o.shape).astype(o.data.dtype),
+        grad_outputs = tuple(Tensor(generator.standard_normal(o.shape).astype(o.array.dtype),
                                     requires_grad=True) for o in outputs)
     grad_outputs = _as_tuple(grad_outputs)
     count = len(inputs)

@@ -226,7 +226,7 @@ def _pair(functions: dict[str, Callable], name: str, *arguments: Any) -> tuple:
 def _float64(value: Any, what: str) -> Any:
     """``value`` as float64, staying a Tensor if it is one."""
     try:
-        array = np.array(value.data if isinstance(value, Tensor) else value, dtype=np.float64)
+        array = np.array(value.array if isinstance(value, Tensor) else value, dtype=np.float64)
     except (TypeError, ValueError):
         raise BadFileError(f"{what} must be an array of numbers, got "
                            f"{type(value).__name__}") from None
@@ -235,7 +235,7 @@ def _float64(value: Any, what: str) -> Any:
 
 def _number(value: Any, what: str) -> float:
     try:
-        return float(np.asarray(value.data if isinstance(value, Tensor) else value).reshape(()))
+        return float(np.asarray(value.array if isinstance(value, Tensor) else value).reshape(()))
     except (TypeError, ValueError):
         raise BadFileError(f"{what} must be a number, got {type(value).__name__}") from None
 

@@ -242,15 +242,15 @@ def diagnose(model: Module, batch: tuple | list, loss_fn: Callable[[Tensor, Tens
     parameters = [_parameter_stats(name, p, g, lr) for (name, p), g in zip(named, grads)]
     last_kind = _activation_kind(calls[-1][1] if calls and calls[-1][2] is output else None,
                                  output)
-    inputs = _summary_of(input.data) if input.data.dtype.kind == "f" else None
-    warnings = [*_input_warnings(input.data),
-                *_output_warnings(output.data, target.data, last_kind),
+    inputs = _summary_of(input.array) if input.array.dtype.kind == "f" else None
+    warnings = [*_input_warnings(input.array),
+                *_output_warnings(output.array, target.array, last_kind),
                 *_layer_warnings(layers),
                 *_flow_warnings(_weights_in_running_order(named, grads, calls)),
                 *_loss_warnings(loss_fn, last_kind),
                 *_update_warnings(parameters, lr),
-                *_finite_warnings(float(loss.data), parameters)]
-    return DiagnosisReport(float(loss.data), lr, inputs, _summary_of(output.data), layers,
+                *_finite_warnings(float(loss.array), parameters)]
+    return DiagnosisReport(float(loss.array), lr, inputs, _summary_of(output.array), layers,
                            parameters, warnings)
 
 
@@ -302,7 +302,7 @@ class DiagnosisCallback(Callback):
         sums = current["sums"]
         for name, param in trainer.model.named_parameters():
             if param.grad is not None:
-                norm = float(np.linalg.norm(param.grad.data.astype(np.float64)))
+                norm = float(np.linalg.norm(param.grad.array.astype(np.float64)))
                 sums[name] = sums.get(name, 0.0) + norm
 
     @property
@@ -365,7 +365,7 @@ class _state_kept:
     as they were (a diagnosis must not alter the training it looks at)."""
 
     def __init__(self, model: Module) -> None:
-        self.buffers = [(module, name, buffer, buffer.data.copy())
+        self.buffers = [(module, name, buffer, buffer.array.copy())
                         for module in model.modules()
                         for name, buffer in module._buffers.items() if buffer is not None]
         self.rng_state = default_generator.get_state()
@@ -375,7 +375,7 @@ class _state_kept:
 
     def __exit__(self, *exc_info) -> None:
         for module, name, buffer, data in self.buffers:
-            buffer.data = data
+            buffer.array = data
             module._buffers[name] = buffer
         default_generator.set_state(self.rng_state)
 
@@ -411,12 +411,12 @@ def _summary_of(values: np.ndarray) -> dict:
 def _layer_stats(calls: list) -> list[LayerStats]:
     stats, times_called = [], {}
     for name, module, output in calls:
-        if not isinstance(output, Tensor) or output.data.dtype.kind != "f":
+        if not isinstance(output, Tensor) or output.array.dtype.kind != "f":
             continue  # a layer giving a tuple or indices has no activation statistics
         times_called[name] = times_called.get(name, 0) + 1
         if times_called[name] > 1:  # a layer used twice gets one row per call
             name = f"{name} (call {times_called[name]})"
-        values = output.data.astype(np.float64)
+        values = output.array.astype(np.float64)
         kind = _activation_kind(module, output)
         saturated = dead = None
         if kind == "sigmoid":
@@ -440,8 +440,8 @@ def _per_unit(values: np.ndarray) -> np.ndarray:
 
 def _parameter_stats(name: str, param: Tensor, grad: Tensor | None,
                      lr: float | None) -> ParameterStats:
-    norm = float(np.linalg.norm(param.data.astype(np.float64)))
-    grad_norm = None if grad is None else float(np.linalg.norm(grad.data.astype(np.float64)))
+    norm = float(np.linalg.norm(param.array.astype(np.float64)))
+    grad_norm = None if grad is None else float(np.linalg.norm(grad.array.astype(np.float64)))
     ratio = None
     if lr is not None and grad_norm is not None and norm > 0:
         ratio = lr * grad_norm / norm
@@ -457,7 +457,7 @@ def _weights_in_running_order(named: list, grads: tuple,
         for param in module._parameters.values():
             if param is not None:
                 first_run.setdefault(id(param), index)
-    weights = [(first_run.get(id(p), len(calls)), position, name, g.data)
+    weights = [(first_run.get(id(p), len(calls)), position, name, g.array)
                for position, ((name, p), g) in enumerate(zip(named, grads))
                if p.ndim >= 2 and g is not None]
     return [(name, grad) for *_, name, grad in sorted(weights, key=lambda w: w[:2])]

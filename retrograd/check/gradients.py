@@ -194,7 +194,7 @@ def gradients(loss_fn: Callable[[Any], Any], params: Mapping[str, Any] | Sequenc
     automatic, why_not = _autograd(loss_fn, params, theta)
     expected, reference, notes = _references(loss_at, theta, automatic, eps, atol, rtol,
                                              max_entries, seed)
-    if np.asarray(base.data if isinstance(base, Tensor) else base).dtype == np.float32:
+    if np.asarray(base.array if isinstance(base, Tensor) else base).dtype == np.float32:
         notes.append("loss_fn returns float32, so its finite differences are inaccurate: keep "
                      "float64 inputs float64 (no .astype(np.float32) inside)")
     if automatic is None:
@@ -221,7 +221,7 @@ def _values(container: Mapping | Sequence) -> list:
 
 
 def _float64(value: Any, what: str) -> np.ndarray:
-    array = value.data if isinstance(value, Tensor) else value
+    array = value.array if isinstance(value, Tensor) else value
     try:
         return np.array(array, dtype=np.float64)
     except (TypeError, ValueError):
@@ -244,7 +244,7 @@ def _scalar(value: Any) -> float:
     if isinstance(value, tuple):
         raise TypeError(f"gradients: loss_fn returned a tuple of {len(value)}; return only the "
                         f"loss, e.g. loss_accuracy(Yhat, Y)[0]")
-    array = value.data if isinstance(value, Tensor) else np.asarray(value)
+    array = value.array if isinstance(value, Tensor) else np.asarray(value)
     if array.size != 1 or array.dtype.kind not in "fiu":
         raise TypeError(f"gradients: loss_fn must return one number, got "
                         f"{type(value).__name__} of shape {np.shape(array)}")
@@ -269,7 +269,7 @@ def _autograd(loss_fn: Callable, params: Any,
         return None, ("loss_fn does not return a one-element retrograd tensor that requires "
                       f"grad when given tensors (it returned {type(loss).__name__})")
     found = autograd_grad(loss.sum(), list(leaves.values()), allow_unused=True)
-    return {name: np.zeros_like(theta[name]) if grad is None else grad.data.astype(np.float64)
+    return {name: np.zeros_like(theta[name]) if grad is None else grad.array.astype(np.float64)
             for name, grad in zip(theta, found)}, ""
 
 

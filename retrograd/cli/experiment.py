@@ -173,7 +173,7 @@ class OneHotMSELoss(nn.Module):
         self.n_classes = n_classes
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        one_hot = np.eye(self.n_classes, dtype=input.data.dtype)[target.data]
+        one_hot = np.eye(self.n_classes, dtype=input.array.dtype)[target.array]
         return F.mse_loss(input, Tensor(one_hot))
 
 

@@ -83,7 +83,7 @@ def decision_boundary(model: Module, X: np.ndarray, y: np.ndarray, path: str, ti
     was_training = model.training
     model.eval()
     with no_grad():
-        predicted = model(Tensor(points)).data.argmax(1).reshape(grid_x.shape)
+        predicted = model(Tensor(points)).array.argmax(1).reshape(grid_x.shape)
     model.train(was_training)
     n_classes = int(max(y.max(), predicted.max())) + 1
     colors = plt.get_cmap("tab10")

@@ -120,7 +120,7 @@ def graph(output: Tensor, names: Mapping | None = None, show_grad: bool = True) 
     """
     walk = Walk(output, names)
     if show_grad:
-        if output.data.size == 1 and not walk.freed():
+        if output.array.size == 1 and not walk.freed():
             walk.backpropagate()
         else:
             walk.gradients_from_backward()

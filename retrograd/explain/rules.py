@@ -174,6 +174,16 @@ RULES: dict[type, Rule] = {
         "indexing: the gradient goes back to the selected positions (repeated ones add up), 0 "
         "elsewhere",
         "{g} at the selected positions, 0 elsewhere"),
+    indexing.IndexPut: Rule(
+        "[·]=", "{0} with {1} written at […]",
+        "assignment: the written positions take their gradient from the values, the others "
+        "from the tensor written into",
+        "{g}, 0 at the written positions", "{g} at the written positions"),
+    indexing.CopySlices: Rule(
+        "view=", "{0} with a view of it changed to {1}",
+        "an in-place change of a view: the view's region of the gradient goes to the new "
+        "values, the rest to the base's earlier history",
+        "{g}, 0 in the view's region", "{g} in the view's region"),
     indexing.IndexIntoZeros: Rule(
         "scatter", "scatter({0})", "the adjoint of indexing: the gradient is indexed again",
         "{g}[…]"),

@@ -88,7 +88,7 @@ class Walk:
         values = _known_values(self.nodes, [output] + [tensor for tensor, _ in named])
         self.variables: dict[int, Variable] = {}
         for leaf in self.leaves:
-            self.variables[id(leaf)] = Variable("", None, leaf.data.shape, leaf.data)
+            self.variables[id(leaf)] = Variable("", None, leaf.array.shape, leaf.array)
         for node in self.nodes:
             self.variables[id(node)] = Variable("", node, shapes[id(node)], values.get(id(node)))
         self._name_variables(output)
@@ -136,7 +136,7 @@ class Walk:
 
     def backpropagate(self) -> None:
         """Runs the engine's backward pass of ``output`` and records what it does."""
-        if self.output.data.size != 1:
+        if self.output.array.size != 1:
             raise RuntimeError(
                 f"rg.explain follows the gradient of a single number, and the output has shape "
                 f"{tuple(self.output.shape)}: reduce it first, e.g. with .sum() or .mean()")
@@ -148,7 +148,7 @@ class Walk:
         hooks = []
         for node in self.nodes:
             def hook(grad: Tensor, node: Function = node) -> None:
-                visits.append((node, grad.data))
+                visits.append((node, grad.array))
             node.register_hook(hook)
             hooks.append((node, hook))
         try:
@@ -157,7 +157,7 @@ class Walk:
             for node, hook in hooks:
                 node._hooks.remove(hook)
         for leaf, gradient in zip(self.leaves, leaf_gradients):
-            self.variable_of(leaf).gradient = gradient.data
+            self.variable_of(leaf).gradient = gradient.array
         steps = {id(step.variable.node): step for step in self.operations}
         for node, upstream in visits:
             self.steps.append(steps[id(node)])
@@ -194,20 +194,20 @@ class Walk:
             return "0"  # an absent optional input, such as a layer without bias
         if id(argument) in self.user_names:
             return self.user_names[id(argument)]
-        value = argument.data if isinstance(argument, Tensor) else np.asarray(argument)
+        value = argument.array if isinstance(argument, Tensor) else np.asarray(argument)
         return short(value) if value.size <= SMALL else "c"
 
     def gradients_from_backward(self) -> None:
         """Takes the leaves' gradients from their ``.grad`` (what a backward left there)."""
         for leaf in self.leaves:
             if leaf.grad is not None:
-                self.variable_of(leaf).gradient = leaf.grad.data
+                self.variable_of(leaf).gradient = leaf.grad.array
 
 
 def _collect(output: Tensor) -> tuple[list[Function], list[Tensor], dict[int, tuple]]:
     """The nodes of the graph (in creation order), its leaves (in the order the forward first
     used them) and the shape of every node's result, by an iterative walk from ``output``."""
-    shapes = {id(output.grad_fn or output): output.data.shape}
+    shapes = {id(output.grad_fn or output): output.array.shape}
     if output.grad_fn is None:
         return [], [output], shapes
     nodes, seen, stack = [], {id(output.grad_fn)}, [output.grad_fn]
@@ -250,7 +250,7 @@ def _known_values(nodes: list[Function], tensors: list[Tensor]) -> dict[int, np.
     values: dict[int, Any] = {}
     for tensor in tensors:
         if tensor.grad_fn is not None:
-            values[id(tensor.grad_fn)] = tensor.data
+            values[id(tensor.grad_fn)] = tensor.array
     for node in nodes:
         kept = getattr(node, "forward_output", None)
         if kept is not None:
@@ -260,5 +260,5 @@ def _known_values(nodes: list[Function], tensors: list[Tensor]) -> dict[int, np.
             if source is _OUTPUT and node._saved is not None:
                 values.setdefault(id(node), node._saved[position])
             elif isinstance(source, Tensor) and source.grad_fn is not None:
-                values.setdefault(id(source.grad_fn), source.data)
+                values.setdefault(id(source.grad_fn), source.array)
     return values

@@ -325,13 +325,13 @@ class Module:
         # arrays, and their gradients', are replaced. Integer buffers (counters) stay as they are.
         for module in self.modules():
             for param in module._parameters.values():
-                if param is not None and param.data.dtype.kind == "f":
-                    param.data = param.data.astype(np_dtype, copy=False)
+                if param is not None and param.array.dtype.kind == "f":
+                    param.array = param.array.astype(np_dtype, copy=False)
                     if param.grad is not None:
-                        param.grad.data = param.grad.data.astype(np_dtype, copy=False)
+                        param.grad.array = param.grad.array.astype(np_dtype, copy=False)
             for buffer in module._buffers.values():
-                if buffer is not None and buffer.data.dtype.kind == "f":
-                    buffer.data = buffer.data.astype(np_dtype, copy=False)
+                if buffer is not None and buffer.array.dtype.kind == "f":
+                    buffer.array = buffer.array.astype(np_dtype, copy=False)
         return self
 
     # -- saving and loading -------------------------------------------------------------------
@@ -418,7 +418,7 @@ class Module:
         owner = self
         for part in path:
             owner = owner._modules[part]
-        data = value.data if isinstance(value, Tensor) else value
+        data = value.array if isinstance(value, Tensor) else value
         if name in owner._parameters:
             owner._parameters[name] = Parameter(data, requires_grad=target.requires_grad)
         else:

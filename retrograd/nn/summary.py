@@ -163,8 +163,8 @@ def summary(model: Module, input_size: Sequence | None = None, input_data: Any =
         total_params=sum(p.numel() for p in parameters),
         trainable_params=sum(p.numel() for p in parameters if p.requires_grad),
         depth=depth,
-        input_bytes=sum(t.data.nbytes for t in inputs),
-        param_bytes=sum(p.data.nbytes for p in parameters))
+        input_bytes=sum(t.array.nbytes for t in inputs),
+        param_bytes=sum(p.array.nbytes for p in parameters))
     if verbose is None:
         verbose = 0 if hasattr(sys, "ps1") else 1
     if verbose:

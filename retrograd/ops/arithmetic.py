@@ -36,7 +36,10 @@ class Sub(Op):
 class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        # each input's gradient uses only the other: save an operand only when it is used,
+        # so that an in-place change of the other one is no error (as in PyTorch)
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return a * b
 
     @staticmethod
@@ -50,7 +53,7 @@ class Mul(Op):
 class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return a / b
 
     @staticmethod
@@ -65,7 +68,9 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, base, exponent):
         out = base ** exponent
-        ctx.save_for_backward(base, exponent, out)
+        need_base, need_exponent = ctx.needs_input_grad
+        ctx.save_for_backward(base, exponent if need_base else None,
+                              out if need_exponent else None)
         return out
 
     @staticmethod
@@ -73,8 +78,12 @@ class Pow(Op):
         base, exponent, out = ctx.saved_tensors
         need_base, need_exponent = ctx.needs_input_grad
         grad_base = grad_exponent = None
-        if need_base:  # d b^e / db = e b^(e-1)
-            grad_base = grad * exponent * base ** (exponent - 1)
+        if need_base:  # d b^e / db = e b^(e-1), and 0 for e = 0 (even at b = 0, as PyTorch)
+            if isinstance(exponent, (int, float)):
+                grad_base = grad * 0 if exponent == 0 else grad * exponent * base ** (exponent - 1)
+            else:
+                grad_base = aot.where(exponent == 0, 0.0,
+                                      grad * exponent * base ** (exponent - 1))
         if need_exponent:  # d b^e / de = b^e ln b, taken as 0 where b = 0 (as PyTorch does)
             if isinstance(base, (int, float)):
                 log_base = math.log(base) if base > 0 else (0.0 if base == 0 else math.nan)

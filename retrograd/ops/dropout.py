@@ -38,6 +38,6 @@ def _drop(input: Tensor, p: float, training: bool, inplace: bool, mask_shape: tu
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    keep = uniform_array(mask_shape, 0.0, 1.0, input.data.dtype) >= p  # probability 1 - p
-    mask = xp.multiply(keep, 0.0 if p == 1 else 1.0 / (1.0 - p), dtype=input.data.dtype)
+    keep = uniform_array(mask_shape, 0.0, 1.0, input.array.dtype) >= p  # probability 1 - p
+    mask = xp.multiply(keep, 0.0 if p == 1 else 1.0 / (1.0 - p), dtype=input.array.dtype)
     return input.mul_(mask) if inplace else input * mask

@@ -242,7 +242,7 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
 def where(condition, input, other) -> Tensor:
     """``input`` where ``condition`` is true, else ``other``, broadcasting all three."""
     if isinstance(condition, Tensor):
-        condition = condition.data
+        condition = condition.array
     return Where.apply(xp.asarray(condition, dtype=bool), input, other)
 
 
@@ -285,8 +285,8 @@ def sign(input: Tensor) -> Tensor:
 
 def cast(input: Tensor, np_dtype) -> Tensor:
     """``input`` converted to another dtype; differentiable between floating-point types."""
-    if input.data.dtype == np_dtype:
+    if input.array.dtype == np_dtype:
         return input
     if np_dtype.kind != "f":  # integer and bool tensors carry no gradient
-        return Tensor(input.data.astype(np_dtype))
+        return Tensor(input.array.astype(np_dtype))
     return Cast.apply(input, dtype=np_dtype)

@@ -34,7 +34,7 @@ def check_padding_idx(padding_idx: int | None, num_embeddings: int) -> int | Non
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of ``weight`` (num_embeddings, embedding_dim) picked by the integer ``input`` (*):
     the result has shape (*, embedding_dim). Row ``padding_idx`` receives no gradient."""
-    indices = input.data if isinstance(input, Tensor) else xp.asarray(input)
+    indices = input.array if isinstance(input, Tensor) else xp.asarray(input)
     if indices.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers (int64), got {indices.dtype}; "
                         f"convert them with .long()")

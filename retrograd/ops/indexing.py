@@ -20,7 +20,7 @@ def normalize_key(key):
     if isinstance(key, tuple):
         return tuple(normalize_key(k) for k in key)
     if isinstance(key, Tensor):
-        return key.data
+        return key.array
     if isinstance(key, list):
         return xp.asarray(key)
     return key
@@ -33,9 +33,14 @@ def is_basic(key) -> bool:
 
 
 class GetItem(Op):
+    _view_of_input = True  # for basic keys: NumPy returns a view of x
+
     @staticmethod
     def forward(ctx, x, key):
         ctx.key, ctx.input_shape = key, x.shape
+        if is_basic(key) and not _has_ellipsis(key):
+            # an Ellipsis makes NumPy return a 0-d view where it would return a scalar copy
+            return x[(*key, ...) if isinstance(key, tuple) else (key, ...)]
         return x[key]
 
     @staticmethod
@@ -58,6 +63,61 @@ class IndexIntoZeros(Op):
     @staticmethod
     def backward(ctx, grad):
         return grad[ctx.key]
+
+
+def _has_ellipsis(key) -> bool:
+    return any(k is Ellipsis for k in key) if isinstance(key, tuple) else key is Ellipsis
+
+
+class IndexPut(Op):
+    """``x[key] = values`` out of place: the new tensor, and the gradient of the positions
+    written going to ``values``, the rest to ``x``."""
+
+    @staticmethod
+    def forward(ctx, x, values, key):
+        ctx.key = key
+        out = x.copy()
+        out[key] = values
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_x, need_values = ctx.needs_input_grad
+        grad_x = grad_values = None
+        if need_x:
+            kept = xp.ones(grad.shape, dtype=bool)
+            kept[ctx.key] = False
+            grad_x = grad * kept
+        if need_values:
+            grad_values = grad[ctx.key]  # the engine sums it back to the shape of values
+        return grad_x, grad_values
+
+
+class CopySlices(Op):
+    """The history of a base tensor after an in-place change of one of its views.
+
+    The new values are already written through the view; this node routes the gradient: the
+    view's region of it to the new values (``view`` replays the view on the gradient), the
+    rest to the base's previous history. PyTorch records the same node under this name.
+    """
+
+    @staticmethod
+    def forward(ctx, base, values, view):
+        ctx.view = view
+        return base
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_base, need_values = ctx.needs_input_grad
+        grad_base = grad_values = None
+        if need_base:
+            kept = xp.ones(grad.shape, dtype=bool)
+            ctx.view(Tensor(kept)).array[...] = False
+            grad_base = grad * kept
+        if need_values:
+            grad_values = ctx.view(grad) if isinstance(grad, Tensor) else \
+                ctx.view(Tensor(grad)).array
+        return grad_base, grad_values
 
 
 def _along_axis_key(index, dim: int) -> tuple:
@@ -130,13 +190,10 @@ def getitem(input: Tensor, key) -> Tensor:
     """``input[key]`` with NumPy's indexing rules (a bool mask, an int64 array, slices...)."""
     key = normalize_key(key)
     try:
-        result = GetItem.apply(input, key=key)
+        return GetItem.apply(input, key=key)
     except IndexError as error:
         raise IndexError(f"index {key!r} is invalid for a tensor of shape "
                          f"{tuple(input.shape)}: {error}") from None
-    if is_basic(key):  # a view: in-place changes to it are changes to input
-        result._version_counter = input._version_counter
-    return result
 
 
 def _check_dim(dim: int, ndim: int, name: str) -> int:

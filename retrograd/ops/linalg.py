@@ -9,34 +9,38 @@ from . import array_or_tensor as aot
 class MatMul(Op):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each uses the other
+        ctx.vector_a, ctx.vector_b = a.ndim == 1, b.ndim == 1
         return a @ b
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        if a.ndim == 1 and b.ndim == 1:  # dot product
+        vector_a, vector_b = ctx.vector_a, ctx.vector_b
+        if vector_a and vector_b:  # dot product
             return (grad * b if need_a else None), (grad * a if need_b else None)
         # a vector operand acts as a one-row (or one-column) matrix
-        grad_matrix = aot.unsqueeze(grad, -2) if a.ndim == 1 else grad
-        grad_matrix = aot.unsqueeze(grad_matrix, -1) if b.ndim == 1 else grad_matrix
-        a_matrix = aot.unsqueeze(a, 0) if a.ndim == 1 else a
-        b_matrix = aot.unsqueeze(b, -1) if b.ndim == 1 else b
+        grad_matrix = aot.unsqueeze(grad, -2) if vector_a else grad
+        grad_matrix = aot.unsqueeze(grad_matrix, -1) if vector_b else grad_matrix
         grad_a = grad_b = None
         if need_a:  # dL/dA = dL/dC B^T
+            b_matrix = aot.unsqueeze(b, -1) if vector_b else b
             grad_a = grad_matrix @ aot.swap_last_two(b_matrix)
-            grad_a = aot.squeeze(grad_a, -2) if a.ndim == 1 else grad_a
+            grad_a = aot.squeeze(grad_a, -2) if vector_a else grad_a
         if need_b:  # dL/dB = A^T dL/dC
+            a_matrix = aot.unsqueeze(a, 0) if vector_a else a
             grad_b = aot.swap_last_two(a_matrix) @ grad_matrix
-            grad_b = aot.squeeze(grad_b, -1) if b.ndim == 1 else grad_b
+            grad_b = aot.squeeze(grad_b, -1) if vector_b else grad_b
         return grad_a, grad_b
 
 
 class Linear(Op):
     @staticmethod
     def forward(ctx, x, weight, bias=None):
-        ctx.save_for_backward(x, weight)
+        need_x, need_weight = ctx.needs_input_grad[:2]
+        ctx.save_for_backward(x if need_weight else None, weight if need_x else None)
         out = x @ weight.T
         if bias is not None:
             out += bias

@@ -176,7 +176,7 @@ def _check_tensor(value, what: str, name: str) -> None:
 
 def _check_input(input: Tensor, name: str, what: str = "input") -> None:
     _check_tensor(input, what, name)
-    if input.data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         raise TypeError(f"{name}: {what} must be a floating-point Tensor, got {input.dtype}; "
                         f"convert it with .float()")
 
@@ -184,8 +184,8 @@ def _check_input(input: Tensor, name: str, what: str = "input") -> None:
 def _float_target(input: Tensor, target: Tensor, name: str, what: str = "target") -> Tensor:
     """``target`` as a float Tensor: integer and bool targets take the input's dtype."""
     _check_tensor(target, what, name)
-    if target.data.dtype.kind in "iub":
-        return Tensor(target.data.astype(input.data.dtype))
+    if target.array.dtype.kind in "iub":
+        return Tensor(target.array.astype(input.array.dtype))
     return target
 
 
@@ -197,7 +197,7 @@ def _constant(weight: Tensor | None, input: Tensor, what: str, name: str):
     if weight.requires_grad and state.grad_enabled:
         raise RuntimeError(f"{name} is not differentiable with respect to {what}; pass "
                            f"{what}.detach()")
-    return weight.data.astype(input.data.dtype, copy=False)
+    return weight.array.astype(input.array.dtype, copy=False)
 
 
 def _check_broadcast(input: Tensor, target: Tensor, name: str, warn: bool = True) -> None:
@@ -227,14 +227,14 @@ def _check_class_target(input: Tensor, target: Tensor, name: str,
                         ignore_index: int | None = None) -> None:
     """Checks int64 class indices against input (N, C, d1, ...) or (C)."""
     _check_tensor(target, "target", name)
-    if target.data.dtype.kind not in "iu":
+    if target.array.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold int64 class indices, got {target.dtype}")
     expected = () if input.ndim == 1 else input.shape[:1] + input.shape[2:]
     if target.shape != expected:
         raise ValueError(f"{name}: input of shape {tuple(input.shape)} needs a target of "
                          f"class indices of shape {expected}, got {tuple(target.shape)}")
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
-    labels = target.data
+    labels = target.array
     if labels.size and (xp.minimum.reduce(labels, axis=None) < 0 or
                         xp.maximum.reduce(labels, axis=None) >= classes):  # quick when all fine
         bad = labels[((labels < 0) | (labels >= classes)) & (labels != ignore_index)]
@@ -294,7 +294,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     class_dim = _class_dim(input, name)
     _check_class_target(input, target, name, ignore_index)
     weight = _class_weight(weight, input, input.shape[class_dim], name)
-    rows, labels = _as_rows(input, target.data)
+    rows, labels = _as_rows(input, target.array)
     loss = NLLLoss.apply(rows, labels, weight=weight, ignore_index=ignore_index,
                          reduction=reduction)
     return loss.reshape(target.shape) if reduction == "none" else loss
@@ -330,12 +330,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if target.shape == input.shape:
         return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
                                             label_smoothing, class_dim)
-    if target.data.dtype.kind == "f":
+    if target.array.dtype.kind == "f":
         raise TypeError(f"{name}: a target of shape {tuple(target.shape)} holds class indices "
                         f"and must be int64, got {target.dtype}; for class probabilities give "
                         f"a float target of the input's shape {tuple(input.shape)}")
     _check_class_target(input, target, name, ignore_index)
-    rows, labels = _as_rows(input, target.data)
+    rows, labels = _as_rows(input, target.array)
     if label_smoothing == 0:
         loss = CrossEntropy.apply(rows, labels, weight=weight, ignore_index=ignore_index,
                                   reduction=reduction)
@@ -354,7 +354,7 @@ def _smoothed_cross_entropy(rows: Tensor, labels, weight, ignore_index: int, red
     # The uniform part adds -sum_c weight_c log p_c / C per example that counts, normalised
     # for 'mean' by the total weight of the labels, as the NLL part is.
     counted = labels != ignore_index
-    share = counted.astype(rows.data.dtype)
+    share = counted.astype(rows.array.dtype)
     total_weight = share.sum() if weight is None else weight[labels[counted]].sum()
     if reduction == "mean" and total_weight:  # else the NLL part is already NaN
         share /= total_weight
@@ -369,7 +369,7 @@ def _cross_entropy_probabilities(input: Tensor, target: Tensor, weight, ignore_i
                                  reduction: str, label_smoothing: float,
                                  class_dim: int) -> Tensor:
     name = "cross_entropy"
-    if target.data.dtype.kind != "f":
+    if target.array.dtype.kind != "f":
         index_shape = input.shape[:class_dim] + input.shape[class_dim + 1:]
         raise TypeError(f"{name}: a target of the input's shape {tuple(input.shape)} holds "
                         f"class probabilities and must be floating point, got {target.dtype}; "
@@ -405,7 +405,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     _check_input(input, name)
     target = _float_target(input, target, name)
     _check_same_shape(input, target, name)
-    for what, value in (("input", input.data), ("target", target.data)):
+    for what, value in (("input", input.array), ("target", target.array)):
         if not ((value >= 0) & (value <= 1)).all():
             hint = "; for raw scores (logits) use binary_cross_entropy_with_logits" \
                 if what == "input" else ""
@@ -464,12 +464,12 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
                          f"{tuple(input.shape)}")
     _check_tensor(target, "target", name)
     if input.ndim == 1 and target.shape == (1,):
-        target = Tensor(target.data.reshape(()))
+        target = Tensor(target.array.reshape(()))
     _check_class_target(input, target, name)
     classes = input.shape[-1]
     weight = _class_weight(weight, input, classes, name)
     scores = input if input.ndim == 2 else input.unsqueeze(0)
-    index = target.data.reshape(-1, 1)
+    index = target.array.reshape(-1, 1)
     target_score = scores.gather(1, Tensor(index))
     hinge = relu(margin - target_score + scores)  # relu: gradient 0 at a margin just met
     if p == 2:
@@ -538,7 +538,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
 def _huber(difference: Tensor, delta: float) -> Tensor:
     """``d^2 / 2`` where ``|d| < delta``, else ``delta (|d| - delta / 2)``: quadratic near 0."""
     magnitude = difference.abs()
-    return where(magnitude.data < delta, 0.5 * difference * difference,
+    return where(magnitude.array < delta, 0.5 * difference * difference,
                  delta * (magnitude - 0.5 * delta))
 
 
@@ -592,8 +592,8 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
     _check_input(input, name)
     _check_tensor(target, "target", name)
     # as PyTorch: a target that is neither 1 nor -1 gets both terms
-    below_margin = where(target.data != 1, (margin - input).clamp(min=0), 0.0)
-    return _reduce(below_margin + where(target.data != -1, input, 0.0), reduction)
+    below_margin = where(target.array != 1, (margin - input).clamp(min=0), 0.0)
+    return _reduce(below_margin + where(target.array != -1, input, 0.0), reduction)
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
@@ -623,8 +623,8 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
         raise ValueError(f"{name}: inputs of shapes {tuple(input1.shape)} and "
                          f"{tuple(input2.shape)} give {tuple(cosine.shape)} similarities but "
                          f"target has shape {tuple(target.shape)}")
-    losses = where(target.data == 1, 1 - cosine, 0.0) + where(
-        target.data == -1, (cosine - margin).clamp(min=0), 0.0)
+    losses = where(target.array == 1, 1 - cosine, 0.0) + where(
+        target.array == -1, (cosine - margin).clamp(min=0), 0.0)
     return _reduce(losses, reduction)
 
 
@@ -708,7 +708,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
     if log_target:
         losses = target.exp() * (target - input)
     else:  # 0 log 0 = 0: a zero target contributes nothing
-        losses = target * (target.masked_fill(target.data == 0, 1.0).log() - input)
+        losses = target * (target.masked_fill(target.array == 0, 1.0).log() - input)
     if reduction == "batchmean":
         total = losses.sum()
         return total / input.shape[0] if input.ndim else total

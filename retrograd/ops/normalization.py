@@ -76,10 +76,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     out, mean, var = _standardize(input, axes, eps, weight, bias)
     with no_grad():
         if running_mean is not None:
-            running_mean.mul_(1 - momentum).add_(mean.data.reshape(channels) * momentum)
+            running_mean.mul_(1 - momentum).add_(mean.array.reshape(channels) * momentum)
         if running_var is not None:  # the unbiased variance: count / (count - 1) times larger
             running_var.mul_(1 - momentum).add_(
-                var.data.reshape(channels) * (momentum * count / (count - 1)))
+                var.array.reshape(channels) * (momentum * count / (count - 1)))
     return out
 
 

@@ -205,7 +205,7 @@ def _max_pool(x: Tensor, kernel: Pair, geometry: Geometry, out: Pair, return_ind
     result = MaxPool2d.apply(x, kernel=kernel, geometry=geometry, out_shape=out)
     if not return_indices:
         return result
-    index = _max_and_argmax(x.data, kernel, geometry, out)[1]
+    index = _max_and_argmax(x.array, kernel, geometry, out)[1]
     return result, tensor(_flat_indices(index, x.shape, kernel, geometry))
 
 
@@ -276,7 +276,7 @@ def _avg_matrices(name: str, input: Tensor, kernel_size: Any, stride: Any, paddi
         else:
             divisors = xp.minimum(ends, size) - xp.maximum(starts, 0)
         matrices.append(_averaging_matrix(starts, ends, size, xp.maximum(divisors, 1),
-                                          input.data.dtype))
+                                          input.array.dtype))
     return tuple(matrices)
 
 
@@ -323,7 +323,7 @@ def _adaptive_matrices(name: str, input: Tensor, output_size: Any, spatial: int)
     for size, o in zip(sizes, out):
         starts = xp.arange(o) * size // o
         ends = -(-(xp.arange(1, o + 1) * size) // o)  # ceil
-        matrices.append(_averaging_matrix(starts, ends, size, ends - starts, input.data.dtype))
+        matrices.append(_averaging_matrix(starts, ends, size, ends - starts, input.array.dtype))
     return tuple(matrices)
 
 

@@ -100,7 +100,7 @@ def _product_of_others(x, axes):
     order = tuple(a for a in range(x.ndim) if a not in axes) + axes
     moved = aot.permute(x, order)
     rows = moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,))  # the reduced axes as one
-    ones = xp.ones(rows.shape, dtype=(rows.data if isinstance(rows, Tensor) else rows).dtype)
+    ones = xp.ones(rows.shape, dtype=(rows.array if isinstance(rows, Tensor) else rows).dtype)
     # the product of the elements before each one, times the product of those after it
     others = _exclusive_cumprod(rows, ones) * _exclusive_cumprod(rows[..., ::-1], ones)[..., ::-1]
     inverse = tuple(int(a) for a in xp.argsort(order))
@@ -220,7 +220,7 @@ def _max_or_min(input: Tensor, dim, keepdim: bool, largest: bool, name: str):
         raise TypeError(f"{name}(dim=...) takes one int dimension; use amax/amin for several")
     axes = normalize_dims(dim, input.ndim, name)
     axis = axes[0] if axes else 0
-    arg = (xp.argmax if largest else xp.argmin)(input.data, axis=axis, keepdims=True)
+    arg = (xp.argmax if largest else xp.argmin)(input.array, axis=axis, keepdims=True)
     from .indexing import gather
     values = gather(input, axis, Tensor(arg)) if input.ndim else input
     if not keepdim and input.ndim:
@@ -289,14 +289,14 @@ def norm(input: Tensor, p=2, dim=None, keepdim: bool = False) -> Tensor:
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest value (over the flattened tensor when ``dim`` is None); int64."""
     if dim is None:
-        return Tensor(xp.asarray(input.data.argmax(), dtype=xp.int64))
+        return Tensor(xp.asarray(input.array.argmax(), dtype=xp.int64))
     axis = normalize_dims(dim, input.ndim, "argmax")
-    return Tensor(input.data.argmax(axis=axis[0] if axis else 0, keepdims=keepdim))
+    return Tensor(input.array.argmax(axis=axis[0] if axis else 0, keepdims=keepdim))
 
 
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the smallest value (over the flattened tensor when ``dim`` is None); int64."""
     if dim is None:
-        return Tensor(xp.asarray(input.data.argmin(), dtype=xp.int64))
+        return Tensor(xp.asarray(input.array.argmin(), dtype=xp.int64))
     axis = normalize_dims(dim, input.ndim, "argmin")
-    return Tensor(input.data.argmin(axis=axis[0] if axis else 0, keepdims=keepdim))
+    return Tensor(input.array.argmin(axis=axis[0] if axis else 0, keepdims=keepdim))

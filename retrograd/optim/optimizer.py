@@ -10,7 +10,7 @@ one parameter, in place on raw NumPy arrays::
             super().__init__(params, {"lr": lr})
 
         def _update(self, param, grad, state, group):
-            param -= group["lr"] * np.sign(grad)     # param is p.data: changed in place
+            param -= group["lr"] * np.sign(grad)     # param is p.array: changed in place
 """
 from __future__ import annotations
 
@@ -137,8 +137,8 @@ class Optimizer:
                     continue
                 state = self.state[p]
                 if not state:
-                    state.update(self._init_state(p.data, group))
-                self._update(p.data, p.grad.data, state, group)
+                    state.update(self._init_state(p.array, group))
+                self._update(p.array, p.grad.array, state, group)
                 # as any in-place change: a graph that saved p's old value now refuses to use it
                 p._version_counter[0] += 1
         self._opt_called = True
@@ -228,7 +228,7 @@ def _copy_value(value: Any, param: Tensor | None) -> Any:
     # tensors follow their parameter's dtype when loaded.
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
-    array = value.data
-    if param is not None and array.dtype.kind == "f" and param.data.dtype.kind == "f":
-        return Tensor(array.astype(param.data.dtype))  # astype copies
+    array = value.array
+    if param is not None and array.dtype.kind == "f" and param.array.dtype.kind == "f":
+        return Tensor(array.astype(param.array.dtype))  # astype copies
     return Tensor(array.copy())

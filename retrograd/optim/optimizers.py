@@ -2,9 +2,9 @@
 
 Each writes only the update of one parameter (``_update``), on raw NumPy arrays and in place,
 with PyTorch's formulas in PyTorch's order so that trajectories match ``torch.optim`` to
-floating-point precision. ``param`` is the parameter's array (``p.data``), ``grad`` its
-gradient's (``p.grad.data``, never modified), ``state`` the parameter's state (buffers are
-Tensors, as in PyTorch; the update works on their ``.data``), ``group`` its group's options.
+floating-point precision. ``param`` is the parameter's array (``p.array``), ``grad`` its
+gradient's (``p.grad.array``, never modified), ``state`` the parameter's state (buffers are
+Tensors, as in PyTorch; the update works on their ``.array``), ``group`` its group's options.
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class SGD(Optimizer):
         momentum = group["momentum"]
         if momentum != 0:
             if "momentum_buffer" in state:
-                buffer = state["momentum_buffer"].data
+                buffer = state["momentum_buffer"].array
                 buffer *= momentum
                 dampening = group["dampening"]
                 buffer += grad if dampening == 0 else (1 - dampening) * grad
@@ -101,7 +101,7 @@ class Adagrad(Optimizer):
         # PyTorch creates Adagrad's state at once (other optimizers wait for the first step)
         for group in self.param_groups:
             for p in group["params"]:
-                self.state[p] = self._init_state(p.data, group)
+                self.state[p] = self._init_state(p.array, group)
 
     def _init_state(self, param, group):
         return {"step": 0, "sum": _buffer(param, group["initial_accumulator_value"])}
@@ -110,7 +110,7 @@ class Adagrad(Optimizer):
         state["step"] += 1
         grad = _direction(param, grad, group)
         step_lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        square_sum = state["sum"].data
+        square_sum = state["sum"].array
         square_sum += grad * grad
         std = np.sqrt(square_sum)
         std += group["eps"]
@@ -154,11 +154,11 @@ class RMSprop(Optimizer):
         state["step"] += 1
         grad = _direction(param, grad, group)
         alpha = group["alpha"]
-        square_avg = state["square_avg"].data
+        square_avg = state["square_avg"].array
         square_avg *= alpha
         square_avg += (1 - alpha) * grad * grad
         if group["centered"]:
-            grad_avg = state["grad_avg"].data
+            grad_avg = state["grad_avg"].array
             grad_avg += (1 - alpha) * (grad - grad_avg)   # PyTorch's lerp_
             avg = square_avg - grad_avg * grad_avg
             np.sqrt(avg, out=avg)
@@ -166,7 +166,7 @@ class RMSprop(Optimizer):
             avg = np.sqrt(square_avg)
         avg += group["eps"]
         if group["momentum"] > 0:
-            buffer = state["momentum_buffer"].data
+            buffer = state["momentum_buffer"].array
             buffer *= group["momentum"]
             buffer += grad / avg
             param -= group["lr"] * buffer
@@ -217,13 +217,13 @@ class Adam(Optimizer):
             grad = -grad if group["maximize"] else grad
         else:
             grad = _direction(param, grad, group)
-        exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
+        exp_avg, exp_avg_sq = state["exp_avg"].array, state["exp_avg_sq"].array
         exp_avg += (1 - beta1) * (grad - exp_avg)     # PyTorch's lerp_
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * grad * grad
         if group["amsgrad"]:
-            exp_avg_sq = np.maximum(state["max_exp_avg_sq"].data, exp_avg_sq,
-                                    out=state["max_exp_avg_sq"].data)
+            exp_avg_sq = np.maximum(state["max_exp_avg_sq"].array, exp_avg_sq,
+                                    out=state["max_exp_avg_sq"].array)
         step_size = lr / (1 - beta1 ** step)
         denominator = np.sqrt(exp_avg_sq)
         denominator /= (1 - beta2 ** step) ** 0.5

@@ -60,7 +60,7 @@ def torch_twin(model):
     twin = torch.nn.Sequential(*[
         torch.nn.Linear(*layer.weight.shape[::-1]) if isinstance(layer, nn.Linear)
         else getattr(torch.nn, type(layer).__name__)() for layer in model])
-    twin.load_state_dict({k: torch.from_numpy(v.data.copy())
+    twin.load_state_dict({k: torch.from_numpy(v.array.copy())
                           for k, v in model.state_dict().items()})
     return twin
 
@@ -78,8 +78,8 @@ def test_layer_statistics_equal_numpy_and_gradients_equal_torch():
     report = rg.diagnose(model, (rg.tensor(x), y), F.cross_entropy, lr=lr)
 
     # the forward, by hand in NumPy (float64)
-    w = [layer.weight.data.astype(np.float64) for layer in model[::2]]
-    b = [layer.bias.data.astype(np.float64) for layer in model[::2]]
+    w = [layer.weight.array.astype(np.float64) for layer in model[::2]]
+    b = [layer.bias.array.astype(np.float64) for layer in model[::2]]
     h1 = x @ w[0].T + b[0]
     a1 = np.tanh(h1)
     h2 = a1 @ w[1].T + b[1]
@@ -131,7 +131,7 @@ def test_activations_in_a_custom_forward_are_recognised_by_their_operation():
     model = nn.Sequential(Squashed(), nn.Linear(5, 2))
     x = data(16, 2)
     report = rg.diagnose(model, (x, classes(16, 2)), F.cross_entropy)
-    a = 1 / (1 + np.exp(-(x @ model[0].weight.data.T.astype(np.float64))))
+    a = 1 / (1 + np.exp(-(x @ model[0].weight.array.T.astype(np.float64))))
     saturated = np.mean((a < SIGMOID_SATURATION) | (a > 1 - SIGMOID_SATURATION))
     assert report.layers[0].type == "Squashed"
     assert report.layers[0].saturated == pytest.approx(saturated)
@@ -276,14 +276,14 @@ def test_the_model_its_grads_buffers_and_the_random_stream_are_unchanged():
                           nn.Linear(8, 2))
     model[0].weight.grad = rg.tensor(data(8, 3, seed=5))
     earlier_grad = model[0].weight.grad
-    before = {k: v.data.copy() for k, v in model.state_dict().items()}
+    before = {k: v.array.copy() for k, v in model.state_dict().items()}
     rg.manual_seed(7)
     rg.diagnose(model, (data(16, 3), classes(16, 2)), F.cross_entropy, lr=0.1)
     after_diagnosis = rg.rand(3).numpy()
     rg.manual_seed(7)
     assert np.array_equal(after_diagnosis, rg.rand(3).numpy())  # Dropout drew, then put back
     for key, value in model.state_dict().items():
-        assert np.array_equal(value.data, before[key]), key  # parameters and running stats
+        assert np.array_equal(value.array, before[key]), key  # parameters and running stats
     assert model[0].weight.grad is earlier_grad
     np.testing.assert_array_equal(earlier_grad.numpy(), data(8, 3, seed=5))
     assert all(p.grad is None for name, p in model.named_parameters() if name != "0.weight")

@@ -328,7 +328,7 @@ def test_autograd_that_disagrees_with_finite_differences_is_not_trusted():
     def loss(p):  # the detach hides the second term from autograd, not from the function
         return (p["w"] ** 2).sum() + (3 * p["w"].detach()).sum()
 
-    report = gradients(loss, {"w": w}, {"w": 2 * w.data + 3})
+    report = gradients(loss, {"w": w}, {"w": 2 * w.array + 3})
     assert report.ok, str(report)
     assert any("disagree on w" in note for note in report.notes)
     assert "finite differences" in report.reference

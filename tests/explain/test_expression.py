@@ -39,8 +39,8 @@ def test_expressions_match_torch(text, values, in_torch):
                     for name, value in values.items()}
     expected = in_torch(**torch_leaves)
     expected.backward()
-    assert output.data.dtype == np.float32 and expected.dtype == torch.float32
-    np.testing.assert_allclose(output.data, expected.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert output.array.dtype == np.float32 and expected.dtype == torch.float32
+    np.testing.assert_allclose(output.array, expected.detach().numpy(), rtol=1e-5, atol=1e-6)
     rows = {row["variable"]: row for row in trace(output, names).rows}
     for name, leaf in torch_leaves.items():
         np.testing.assert_allclose(rows[name]["gradient"], leaf.grad.numpy(), rtol=1e-5,

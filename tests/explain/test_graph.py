@@ -131,7 +131,7 @@ def test_model_graph_of_a_sequential_network():
 
 def test_model_graph_leaves_batch_norm_statistics_and_the_mode_alone():
     net = rg.nn.Sequential(rg.nn.Linear(3, 4), rg.nn.BatchNorm1d(4))
-    before = net[1].running_mean.data.copy()
+    before = net[1].running_mean.array.copy()
     layers = layer_summary(net, rg.randn(2, 3))
     assert [layer["parameters"] for layer in layers] == [3 * 4 + 4, 4 + 4]
-    assert (net[1].running_mean.data == before).all() and net.training
+    assert (net[1].running_mean.array == before).all() and net.training

@@ -27,13 +27,13 @@ def data(*shape: int, seed: int = 0, dtype=np.float32) -> np.ndarray:
 
 def copy_weights(ours: rg.nn.Module, theirs: torch.nn.Module) -> None:
     """Loads our module's state (parameters and buffers) into the PyTorch module."""
-    theirs.load_state_dict({key: torch.from_numpy(value.data.copy())
+    theirs.load_state_dict({key: torch.from_numpy(value.array.copy())
                             for key, value in ours.state_dict().items()})
 
 
 def assert_close(ours: Any, theirs: Any, what: str = "", **tolerance: float) -> None:
     """Same shape, same dtype, and values within ``tolerance`` (float32's by default)."""
-    actual = ours.data if isinstance(ours, rg.Tensor) else np.asarray(ours)
+    actual = ours.array if isinstance(ours, rg.Tensor) else np.asarray(ours)
     expected = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else np.asarray(theirs)
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
     assert actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype} != {expected.dtype}"
@@ -49,7 +49,7 @@ def check_layer(ours: rg.nn.Module, theirs: torch.nn.Module, input: np.ndarray,
     x_torch = torch.tensor(input, requires_grad=differentiable)
     out, out_torch = ours(x), theirs(x_torch)
     assert_close(out, out_torch, "output", **tolerance)
-    upstream = data(*out_torch.shape, seed=1, dtype=out.data.dtype)
+    upstream = data(*out_torch.shape, seed=1, dtype=out.array.dtype)
     out.backward(rg.tensor(upstream))
     out_torch.backward(torch.from_numpy(upstream))
     if differentiable:

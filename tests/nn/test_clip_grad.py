@@ -45,7 +45,7 @@ def test_clip_grad_norm_float64_and_single_tensor():
     total = clip_grad_norm_(ours[0], 0.1)
     assert_close(total, torch.nn.utils.clip_grad_norm_(theirs[0], 0.1), rtol=1e-12, atol=0)
     assert_close(ours[0].grad, theirs[0].grad, rtol=1e-12, atol=0)
-    np.testing.assert_allclose(np.linalg.norm(ours[0].grad.data), 0.1, rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(ours[0].grad.array), 0.1, rtol=1e-5)
 
 
 def test_clip_grad_norm_skips_missing_grads_and_handles_none():
@@ -60,14 +60,14 @@ def test_clip_grad_norm_skips_missing_grads_and_handles_none():
 @pytest.mark.filterwarnings("ignore:invalid value encountered")  # inf * 0, as in PyTorch
 def test_clip_grad_norm_non_finite():
     ours, theirs = parameters_with_grads(1.0)
-    ours[0].grad.data[0, 0] = theirs[0].grad[0, 0] = math.inf
+    ours[0].grad.array[0, 0] = theirs[0].grad[0, 0] = math.inf
     with pytest.raises(RuntimeError, match="non-finite"):
         clip_grad_norm_(ours, 1.0, error_if_nonfinite=True)
     total = clip_grad_norm_(ours, 1.0)
     total_torch = torch.nn.utils.clip_grad_norm_(theirs, 1.0)
     assert math.isinf(total.item()) and math.isinf(total_torch.item())
     for param, param_torch in zip(ours, theirs):
-        np.testing.assert_array_equal(param.grad.data, param_torch.grad.numpy())
+        np.testing.assert_array_equal(param.grad.array, param_torch.grad.numpy())
 
 
 def test_clip_grad_norm_does_not_record_a_graph():

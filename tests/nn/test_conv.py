@@ -127,13 +127,13 @@ def test_full_same_and_valid_1d_convolution_sizes_and_smoothing():
         out = F.conv1d(rg.tensor(signal), rg.tensor(box), padding=padding)
         assert_close(out, TF.conv1d(torch.tensor(signal), torch.tensor(box), padding=padding))
         assert out.shape == (1, 1, length)
-    smooth = F.conv1d(rg.tensor(signal), rg.tensor(box), padding="same").data
+    smooth = F.conv1d(rg.tensor(signal), rg.tensor(box), padding="same").array
     assert np.abs(np.diff(smooth)).max() < np.abs(np.diff(signal)).max()  # a moving average
     # torch's convolution is a cross-correlation: flipping the kernel gives numpy's convolve
     kernel = np.array([1.0, 2.0, -1.0], dtype=np.float32)
     full = F.conv1d(rg.tensor(signal), rg.tensor(kernel[::-1].reshape(1, 1, 3).copy()),
                     padding=2)
-    np.testing.assert_allclose(full.data[0, 0], np.convolve(signal[0, 0], kernel), atol=1e-6)
+    np.testing.assert_allclose(full.array[0, 0], np.convolve(signal[0, 0], kernel), atol=1e-6)
 
 
 def test_unbatched_inputs():
@@ -280,10 +280,10 @@ def test_conv_default_init_follows_pytorch_bounds():
     fan_in = 16 * 3 * 3
     bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_(a=sqrt(5)) and the bias bound
     for param in (layer.weight, layer.bias):
-        assert param.data.min() >= -bound and param.data.max() <= bound
-    assert abs(layer.weight.data.std() - bound / math.sqrt(3)) < 0.05 * bound
+        assert param.array.min() >= -bound and param.array.max() <= bound
+    assert abs(layer.weight.array.std() - bound / math.sqrt(3)) < 0.05 * bound
     torch_weight = torch.nn.Conv2d(32, 64, 3, groups=2).weight.detach().numpy()
-    assert abs(layer.weight.data.std() - torch_weight.std()) < 0.05 * bound
+    assert abs(layer.weight.array.std() - torch_weight.std()) < 0.05 * bound
     assert layer.weight.dtype == rg.float32 and layer.weight.shape == (64, 16, 3, 3)
 
 

@@ -53,7 +53,7 @@ def test_summary_table_depth_frozen_parameters_and_state():
     model = nn.Sequential(nn.Sequential(nn.Linear(4, 3), nn.ReLU()), nn.BatchNorm1d(3))
     model[0][0].weight.requires_grad_(False)
     model.train()
-    before = {k: v.data.copy() for k, v in model.state_dict().items()}
+    before = {k: v.array.copy() for k, v in model.state_dict().items()}
     rg.manual_seed(5)
     result = nn.summary(model, (2, 4), depth=1, verbose=0)
     text = str(result)
@@ -64,11 +64,11 @@ def test_summary_table_depth_frozen_parameters_and_state():
                                                                 [2, 3]]
     assert model.training and all(m.training for m in model.modules())
     for key, value in model.state_dict().items():  # eval mode: running statistics unchanged
-        np.testing.assert_array_equal(value.data, before[key])
+        np.testing.assert_array_equal(value.array, before[key])
     assert "forward" not in vars(model[0][0])
-    after_summary = rg.rand(3).data  # the random number generator did not move
+    after_summary = rg.rand(3).array  # the random number generator did not move
     rg.manual_seed(5)
-    np.testing.assert_array_equal(after_summary, rg.rand(3).data)
+    np.testing.assert_array_equal(after_summary, rg.rand(3).array)
 
 
 def test_summary_prints_and_checks_its_arguments(capsys):

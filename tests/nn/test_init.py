@@ -64,7 +64,7 @@ NORMALS = [
 
 @pytest.mark.parametrize("fill, bound, std", UNIFORMS)
 def test_uniform_fills_have_their_bounds_and_spread(fill, bound, std):
-    values = fill(rg.empty(SHAPE)).data
+    values = fill(rg.empty(SHAPE)).array
     if bound is not None:
         assert values.min() >= -bound and values.max() <= bound
         assert values.min() < -0.99 * bound and values.max() > 0.99 * bound
@@ -75,7 +75,7 @@ def test_uniform_fills_have_their_bounds_and_spread(fill, bound, std):
 
 @pytest.mark.parametrize("fill, mean, std", NORMALS)
 def test_normal_fills_have_their_mean_and_std(fill, mean, std):
-    values = fill(rg.empty(SHAPE)).data
+    values = fill(rg.empty(SHAPE)).array
     assert abs(values.mean() - mean) < 0.01 * std + 1e-3
     assert abs(values.std() - std) < 0.01 * std
 
@@ -84,29 +84,29 @@ def test_pytorch_fills_have_the_same_statistics():
     # the same spread as PyTorch's own fills, as a check on the formulas above
     for ours, theirs in [(init.kaiming_uniform_, torch.nn.init.kaiming_uniform_),
                          (init.xavier_normal_, torch.nn.init.xavier_normal_)]:
-        ours_std = ours(rg.empty(SHAPE)).data.std()
+        ours_std = ours(rg.empty(SHAPE)).array.std()
         theirs_std = theirs(torch.empty(SHAPE)).numpy().std()
         assert abs(ours_std - theirs_std) < 0.02 * theirs_std
 
 
 def test_constant_fills():
-    assert (init.constant_(rg.empty(2, 3), 0.25).data == 0.25).all()
-    assert (init.ones_(rg.empty(2, 3)).data == 1).all()
-    assert (init.zeros_(rg.empty(2, 3)).data == 0).all()
+    assert (init.constant_(rg.empty(2, 3), 0.25).array == 0.25).all()
+    assert (init.ones_(rg.empty(2, 3)).array == 1).all()
+    assert (init.zeros_(rg.empty(2, 3)).array == 0).all()
 
 
 def test_in_place_on_parameters_without_recording():
     weight = rg.nn.Parameter(rg.empty(4, 3))
-    data = weight.data
+    data = weight.array
     assert init.kaiming_normal_(weight) is weight
-    assert weight.data is data and weight.grad_fn is None and weight.requires_grad
+    assert weight.array is data and weight.grad_fn is None and weight.requires_grad
     assert weight._version > 0  # in-place changes are counted, as in PyTorch
 
 
 def test_generator_makes_fills_reproducible():
-    first = init.xavier_uniform_(rg.empty(5, 4), generator=rg.Generator().manual_seed(1)).data
+    first = init.xavier_uniform_(rg.empty(5, 4), generator=rg.Generator().manual_seed(1)).array
     rg.randn(10)  # the global generator moving does not matter
-    again = init.xavier_uniform_(rg.empty(5, 4), generator=rg.Generator().manual_seed(1)).data
+    again = init.xavier_uniform_(rg.empty(5, 4), generator=rg.Generator().manual_seed(1)).array
     np.testing.assert_array_equal(first, again)
 
 

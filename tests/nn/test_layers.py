@@ -68,7 +68,7 @@ def test_layer_matches_pytorch(name, dtype):
     theirs.train(ours.training)
     out, _ = check_layer(ours, theirs, data(*shape, dtype=dtype),
                          **({} if dtype is np.float32 else FLOAT64_BY_LAYER.get(name, FLOAT64)))
-    assert out.data.dtype == dtype  # layers keep the dtype, float32 by default
+    assert out.array.dtype == dtype  # layers keep the dtype, float32 by default
 
 
 def test_layers_are_float32_by_default():
@@ -84,18 +84,18 @@ def test_linear_default_init_follows_pytorch_bounds():
     layer = nn.Linear(400, 300)
     bound = 1 / np.sqrt(400)  # kaiming_uniform_(a=sqrt(5)) and the bias bound
     for param in (layer.weight, layer.bias):
-        values = param.data
+        values = param.array
         assert values.min() >= -bound and values.max() <= bound
         assert abs(values.std() - bound / np.sqrt(3)) < 0.05 * bound  # U(-b, b) std = b/sqrt(3)
     torch_weight = torch.nn.Linear(400, 300).weight.detach().numpy()
-    assert abs(layer.weight.data.std() - torch_weight.std()) < 0.01 * bound
+    assert abs(layer.weight.array.std() - torch_weight.std()) < 0.01 * bound
 
 
 def test_linear_init_is_reproducible_under_manual_seed():
     rg.manual_seed(3)
-    first = nn.Linear(3, 2).weight.data.copy()
+    first = nn.Linear(3, 2).weight.array.copy()
     rg.manual_seed(3)
-    np.testing.assert_array_equal(nn.Linear(3, 2).weight.data, first)
+    np.testing.assert_array_equal(nn.Linear(3, 2).weight.array, first)
 
 
 def test_linear_shape_error_names_shapes():
@@ -167,11 +167,11 @@ def test_batch_norm_running_stats_follow_pytorch_over_steps(options, shape):
 def test_batch_norm_train_normalizes_with_biased_variance_and_stores_unbiased():
     x = data(10, 3, seed=2) * 3 + 1
     layer = nn.BatchNorm1d(3, momentum=1.0)
-    out = layer(rg.tensor(x)).data
+    out = layer(rg.tensor(x)).array
     np.testing.assert_allclose(out.mean(0), 0, atol=1e-5)
     np.testing.assert_allclose(out.var(0), 1, rtol=1e-3)  # biased: population variance 1
-    np.testing.assert_allclose(layer.running_var.data, x.var(0, ddof=1), rtol=1e-5)
-    np.testing.assert_allclose(layer.running_mean.data, x.mean(0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(layer.running_var.array, x.var(0, ddof=1), rtol=1e-5)
+    np.testing.assert_allclose(layer.running_mean.array, x.mean(0), rtol=1e-5, atol=1e-6)
 
 
 def test_batch_norm_eval_without_running_stats_uses_batch_stats():
@@ -227,12 +227,12 @@ def test_embedding_matches_pytorch(padding_idx):
     indices = np.array([[0, 2, 5, 2], [1, 5, 0, 0]], dtype=np.int64)  # repeats add up
     check_layer(ours, theirs, indices)
     if padding_idx is not None:
-        assert not nn.Embedding(6, 3, padding_idx=padding_idx).weight.data[padding_idx].any()
+        assert not nn.Embedding(6, 3, padding_idx=padding_idx).weight.array[padding_idx].any()
 
 
 def test_embedding_init_and_errors():
     table = nn.Embedding(1000, 20)
-    assert abs(table.weight.data.mean()) < 0.02 and abs(table.weight.data.std() - 1) < 0.02
+    assert abs(table.weight.array.mean()) < 0.02 and abs(table.weight.array.std() - 1) < 0.02
     with pytest.raises(TypeError, match="integers"):
         table(rg.tensor([1.0, 2.0]))
     with pytest.raises(IndexError, match=r"index 1000 is out of range.*\[0, 999\]"):
@@ -249,11 +249,11 @@ def test_dropout_train_zeroes_a_fraction_p_and_scales_the_rest():
     layer = nn.Dropout(0.3)
     x = rg.ones(200, 500, requires_grad=True)
     out = layer(x)
-    kept = out.data != 0
+    kept = out.array != 0
     assert abs(1 - kept.mean() - 0.3) < 0.01  # 100,000 draws: the fraction is close to p
-    np.testing.assert_allclose(out.data[kept], 1 / 0.7, rtol=1e-6)
+    np.testing.assert_allclose(out.array[kept], 1 / 0.7, rtol=1e-6)
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, out.data)  # the gradient is the same mask
+    np.testing.assert_array_equal(x.grad.array, out.array)  # the gradient is the same mask
     assert out.dtype == rg.float32
 
 
@@ -262,14 +262,14 @@ def test_dropout_eval_p0_p1_and_seed():
     layer = nn.Dropout(0.5)
     assert layer.eval()(x) is x
     assert F.dropout(x, 0.0) is x and F.dropout(x, 0.9, training=False) is x
-    assert not F.dropout(x, 1.0).data.any()
+    assert not F.dropout(x, 1.0).array.any()
     rg.manual_seed(7)
-    first = F.dropout(x).data
+    first = F.dropout(x).array
     rg.manual_seed(7)
-    np.testing.assert_array_equal(F.dropout(x).data, first)
+    np.testing.assert_array_equal(F.dropout(x).array, first)
     inplace = rg.ones(3, 4)
     assert nn.Dropout(0.5, inplace=True)(inplace) is inplace
-    assert set(np.unique(inplace.data)) <= {0.0, 2.0}
+    assert set(np.unique(inplace.array)) <= {0.0, 2.0}
     for p in (-0.1, 1.5):
         with pytest.raises(ValueError, match="between 0 and 1"):
             nn.Dropout(p)
@@ -281,7 +281,7 @@ def test_dropout_masks_like_pytorch_with_the_same_mask():
     x_np = data(6, 5)
     x = rg.tensor(x_np, requires_grad=True)
     out = F.dropout(x, 0.4)
-    mask = torch.from_numpy((out.data != 0).astype(np.float32))
+    mask = torch.from_numpy((out.array != 0).astype(np.float32))
     x_torch = torch.tensor(x_np, requires_grad=True)
     out_torch = x_torch * mask / 0.6  # PyTorch's dropout with this mask
     assert_close(out, out_torch)

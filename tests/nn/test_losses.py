@@ -247,8 +247,8 @@ def assert_value_and_gradient(ours_loss, theirs_loss, ours_input, theirs_input,
                               rtol: float = 1e-6) -> None:
     ours_loss.backward()
     theirs_loss.backward()
-    for mine, reference in ((ours_loss.data, theirs_loss.detach().numpy()),
-                            (ours_input.grad.data, theirs_input.grad.numpy())):
+    for mine, reference in ((ours_loss.array, theirs_loss.detach().numpy()),
+                            (ours_input.grad.array, theirs_input.grad.numpy())):
         assert np.isfinite(mine).all()
         np.testing.assert_allclose(mine, reference, rtol=rtol, atol=1e-6)
 
@@ -296,11 +296,11 @@ def test_binary_cross_entropy_probabilities_of_zero_and_one():
     (x, tx), (t, tt) = both(p, True), both(target)
     ours = rg.nn.functional.binary_cross_entropy(x, t, reduction="none")
     theirs = torch.nn.functional.binary_cross_entropy(tx, tt, reduction="none")
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12)
-    assert ours.data.max() == 100.0
+    np.testing.assert_allclose(ours.array, theirs.detach().numpy(), rtol=1e-12)
+    assert ours.array.max() == 100.0
     ours.sum().backward()
     theirs.sum().backward()
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.array, tx.grad.numpy(), rtol=1e-12)
 
 
 def test_kl_div_zero_target_contributes_nothing():
@@ -334,7 +334,7 @@ def test_deprecated_size_average_and_reduce(size_average, reduce):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = torch.nn.functional.mse_loss(ta, tb, size_average, reduce, "none")
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-12)
 
 
 # -- errors that say what was wrong and what to do ---------------------------------------------

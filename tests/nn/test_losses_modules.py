@@ -83,12 +83,12 @@ def test_module_matches_torch(name, options, inputs, dtype):
     our_loss, their_loss = ours(*our_inputs), theirs(*their_inputs)
     tolerance = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-10,
                                                                             atol=1e-12)
-    assert our_loss.data.dtype == their_loss.detach().numpy().dtype
-    np.testing.assert_allclose(our_loss.data, their_loss.detach().numpy(), **tolerance)
+    assert our_loss.array.dtype == their_loss.detach().numpy().dtype
+    np.testing.assert_allclose(our_loss.array, their_loss.detach().numpy(), **tolerance)
     upstream = np.random.default_rng(1).standard_normal(our_loss.shape).astype(dtype)
     our_loss.backward(rg.tensor(upstream))
     their_loss.backward(torch.tensor(upstream))
-    np.testing.assert_allclose(our_inputs[0].grad.data, their_inputs[0].grad.numpy(),
+    np.testing.assert_allclose(our_inputs[0].grad.array, their_inputs[0].grad.numpy(),
                                **tolerance)
 
 

@@ -101,7 +101,7 @@ def test_assignments_move_between_registries_and_are_type_checked():
     assert [n for n, _ in net.named_parameters()] == ["layer"]
     net.register_buffer("stat", rg.zeros(3))
     net.stat = rg.ones(3)
-    assert net.stat.data.tolist() == [1, 1, 1]
+    assert net.stat.array.tolist() == [1, 1, 1]
     with pytest.raises(TypeError, match="buffer 'stat'"):
         net.stat = 3
     with pytest.raises(KeyError, match="already exists"):
@@ -146,7 +146,7 @@ def test_zero_grad_sets_none_or_zeros():
     net(rg.randn(4, 2)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(p.grad is not None and not p.grad.data.any() for p in net.parameters())
+    assert all(p.grad is not None and not p.grad.array.any() for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
 
@@ -164,7 +164,7 @@ def test_requires_grad_and_apply():
         if isinstance(module, nn.Linear):
             nn.init.zeros_(module.weight)
     net.apply(zero_linears)
-    assert not net[0].weight.data.any() and not net[3].weight.data.any()
+    assert not net[0].weight.array.any() and not net[3].weight.array.any()
 
 
 def test_dtype_conversions_keep_parameter_identity_and_integer_buffers():
@@ -194,7 +194,7 @@ def test_deepcopy_gives_an_independent_module():
     clone = copy.deepcopy(net)
     with rg.no_grad():
         clone[0].weight.add_(1.0)
-    assert not np.allclose(clone[0].weight.data, net[0].weight.data)
+    assert not np.allclose(clone[0].weight.array, net[0].weight.array)
     assert isinstance(clone[0].weight, nn.Parameter)
 
 
@@ -206,7 +206,7 @@ def test_state_dict_keys_shapes_dtypes_equal_pytorch(build):
     assert list(ours) == list(theirs)
     for key in theirs:
         assert tuple(ours[key].shape) == tuple(theirs[key].shape), key
-        assert ours[key].data.dtype == theirs[key].numpy().dtype, key
+        assert ours[key].array.dtype == theirs[key].numpy().dtype, key
         assert not ours[key].requires_grad and type(ours[key]) is rg.Tensor
 
 
@@ -220,7 +220,7 @@ def test_weights_round_trip_through_pytorch(build):
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert repr(result) == "<All keys matched successfully>"
     for key, value in ours.state_dict().items():
-        np.testing.assert_array_equal(fresh.state_dict()[key].data, value.data)
+        np.testing.assert_array_equal(fresh.state_dict()[key].array, value.array)
     x = data(5, 2 if build is mlp else 4)
     ours.eval(), fresh.eval(), theirs.eval()
     assert_close(fresh(rg.tensor(x)), theirs(torch.tensor(x)))
@@ -231,19 +231,19 @@ def test_state_dict_shares_memory_and_load_copies():
     state = net.state_dict()
     with rg.no_grad():
         net.weight.add_(1.0)
-    np.testing.assert_array_equal(state["weight"].data, net.weight.data)
+    np.testing.assert_array_equal(state["weight"].array, net.weight.array)
     other = nn.Linear(2, 2)
     other.load_state_dict(state)
     with rg.no_grad():
         net.weight.add_(1.0)
-    assert not np.allclose(other.weight.data, net.weight.data)
+    assert not np.allclose(other.weight.array, net.weight.array)
 
 
 def test_load_state_dict_errors_read_like_pytorch_and_change_nothing():
     bad = {"weight": np.ones((3, 3), np.float32), "extra": np.zeros(1, np.float32)}
     with pytest.raises(RuntimeError) as ours:
         net = nn.Linear(2, 3)
-        before = net.weight.data.copy()
+        before = net.weight.array.copy()
         net.load_state_dict(bad)
     with pytest.raises(RuntimeError) as theirs:
         torch.nn.Linear(2, 3).load_state_dict({k: torch.from_numpy(v) for k, v in bad.items()})
@@ -251,7 +251,7 @@ def test_load_state_dict_errors_read_like_pytorch_and_change_nothing():
         .replace("torch.Size([3, 2])", "(3, 2)")
     assert str(ours.value) == expected
     assert '"bias"' in expected and '"extra"' in expected  # the message names every key
-    np.testing.assert_array_equal(net.weight.data, before)
+    np.testing.assert_array_equal(net.weight.array, before)
 
 
 def test_load_state_dict_not_strict_returns_the_keys():
@@ -263,7 +263,7 @@ def test_load_state_dict_not_strict_returns_the_keys():
     assert result.missing_keys == theirs.missing_keys == ["bias"]
     assert result.unexpected_keys == theirs.unexpected_keys == ["extra"]
     assert net.weight.dtype == rg.float32  # cast to the parameter's dtype
-    np.testing.assert_array_equal(net.weight.data, weight)
+    np.testing.assert_array_equal(net.weight.array, weight)
     with pytest.raises(RuntimeError, match="size mismatch for weight"):
         net.load_state_dict({"weight": np.zeros((2, 2))}, strict=False)
     with pytest.raises(RuntimeError, match="expected a Tensor or a NumPy array"):
@@ -274,7 +274,7 @@ def test_load_state_dict_assign_takes_the_given_tensors():
     net = nn.Linear(2, 3)
     weight = rg.randn(3, 2)
     net.load_state_dict({"weight": weight, "bias": rg.zeros(3)}, assign=True)
-    assert isinstance(net.weight, nn.Parameter) and net.weight.data is weight.data
+    assert isinstance(net.weight, nn.Parameter) and net.weight.array is weight.array
 
 
 def test_non_persistent_buffer_stays_out_of_state_dict():
@@ -319,7 +319,7 @@ def test_parameter_repr_and_defaults():
     assert not frozen.requires_grad
     source = rg.zeros(3)
     shared = nn.Parameter(source)
-    assert shared.data is source.data  # shares memory, as PyTorch
+    assert shared.array is source.array  # shares memory, as PyTorch
     assert nn.Parameter().shape == (0,)
     assert type(param * 2) is rg.Tensor  # results of operations are plain tensors
 

@@ -30,7 +30,7 @@ def check_pool(name: str, x_np: np.ndarray, **options) -> None:
     x, x_torch = rg.tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
     out, out_torch = getattr(F, name)(x, **options), getattr(TF, name)(x_torch, **options)
     if options.get("return_indices"):
-        np.testing.assert_array_equal(out[1].data, out_torch[1].numpy())
+        np.testing.assert_array_equal(out[1].array, out_torch[1].numpy())
         assert out[1].dtype == rg.int64
         out, out_torch = out[0], out_torch[0]
     tolerance = FLOAT64 if x_np.dtype == np.float64 else dict(rtol=1e-6, atol=1e-6)
@@ -101,7 +101,7 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
 
 def test_max_pool_of_a_convolution_output_and_unbatched_input():
     conv = F.conv2d(rg.tensor(data(2, 1, 8, 8)), rg.tensor(data(3, 1, 3, 3, seed=1)))
-    check_pool("max_pool2d", conv.data, kernel_size=2)  # a batch-last (strided) array
+    check_pool("max_pool2d", conv.array, kernel_size=2)  # a batch-last (strided) array
     check_pool("max_pool2d", data(3, 6, 7), kernel_size=2, padding=1)
     check_pool("max_pool1d", data(3, 7), kernel_size=2)
 
@@ -196,7 +196,7 @@ def test_max_pool_module_returns_indices():
     out, indices = nn.MaxPool2d(2, return_indices=True)(rg.tensor(x_np))
     out_torch, indices_torch = torch.nn.MaxPool2d(2, return_indices=True)(torch.tensor(x_np))
     assert_close(out, out_torch)
-    np.testing.assert_array_equal(indices.data, indices_torch.numpy())
+    np.testing.assert_array_equal(indices.array, indices_torch.numpy())
 
 
 # -- BatchNorm2d and Dropout2d ----------------------------------------------------------------
@@ -227,12 +227,12 @@ def test_dropout2d_zeroes_whole_channels():
     layer = nn.Dropout2d(0.5)
     x = rg.ones(64, 8, 3, 4, requires_grad=True)
     out = layer(x)
-    per_channel = out.data.reshape(64, 8, -1)
+    per_channel = out.array.reshape(64, 8, -1)
     assert np.all(per_channel.min(axis=2) == per_channel.max(axis=2))  # a map is kept or not
     assert set(np.unique(per_channel)) == {0.0, 2.0}  # kept maps scaled by 1 / (1 - p)
     assert 0.4 < (per_channel[:, :, 0] == 0).mean() < 0.6
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, out.data)  # the gradient is the mask
+    np.testing.assert_array_equal(x.grad.array, out.array)  # the gradient is the mask
     layer.eval()
     assert layer(x) is x
     assert repr(layer) == repr(torch.nn.Dropout2d(0.5))

@@ -200,7 +200,7 @@ def _assert_arrays_match(actual: np.ndarray, expected: np.ndarray, what: str, rt
 
 def assert_same(ours: rg.Tensor, theirs: torch.Tensor, what: str, atol: float = 0.0) -> None:
     """Same shape, same dtype, and values within the dtype's tolerance (exact for ints, bools)."""
-    actual = ours.data
+    actual = ours.array
     tolerance = TOLERANCES[actual.dtype] if actual.dtype.kind == "f" else dict(rtol=0, atol=0)
     _assert_arrays_match(actual, theirs.detach().numpy(), what, tolerance["rtol"],
                          max(tolerance["atol"], atol))

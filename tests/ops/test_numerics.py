@@ -26,8 +26,8 @@ def test_softmax_is_invariant_to_adding_a_constant(function, shift, dtype, toler
     apply = getattr(F, function)
     shifted = apply(rg.tensor((x + shift).astype(dtype)), dim=1)
     plain = apply(rg.tensor(x.astype(dtype)), dim=1)
-    assert np.isfinite(shifted.data).all()
-    np.testing.assert_allclose(shifted.data, plain.data, rtol=tolerance, atol=tolerance)
+    assert np.isfinite(shifted.array).all()
+    np.testing.assert_allclose(shifted.array, plain.array, rtol=tolerance, atol=tolerance)
 
 
 @pytest.mark.parametrize("function", ["softmax", "log_softmax"])
@@ -40,7 +40,7 @@ def test_softmax_of_extreme_logits_matches_torch(function):
     upstream = np.arange(9, dtype=np.float32).reshape(3, 3)
     out_ours.backward(rg.tensor(upstream))
     out_theirs.backward(torch.tensor(upstream))
-    assert np.isfinite(ours.grad.data).all()
+    assert np.isfinite(ours.grad.array).all()
     assert_same(ours.grad, theirs.grad, f"{function} gradient")
 
 
@@ -52,11 +52,11 @@ def test_cross_entropy_of_extreme_logits_stays_finite(reduction):
     loss_ours = F.cross_entropy(ours, rg.tensor(target), reduction=reduction)
     loss_theirs = torch.nn.functional.cross_entropy(theirs, torch.tensor(target),
                                                     reduction=reduction)
-    assert np.isfinite(loss_ours.data).all()
+    assert np.isfinite(loss_ours.array).all()
     assert_same(loss_ours, loss_theirs, "cross_entropy")
     loss_ours.sum().backward()
     loss_theirs.sum().backward()
-    assert np.isfinite(ours.grad.data).all()
+    assert np.isfinite(ours.grad.array).all()
     assert_same(ours.grad, theirs.grad, "cross_entropy gradient")
 
 
@@ -73,7 +73,7 @@ def test_activation_of_extreme_inputs_matches_torch(name, call):
     x = np.array([-1e4, -100.0, -30.0, 30.0, 100.0, 1e4], dtype=np.float32)
     ours, theirs = pair(x)
     out_ours, out_theirs = call(rg, ours), call(torch, theirs)
-    assert np.isfinite(out_ours.data).all(), name
+    assert np.isfinite(out_ours.array).all(), name
     assert_same(out_ours, out_theirs, name, atol=1e-6)
     out_ours.sum().backward()
     out_theirs.sum().backward()

@@ -202,7 +202,7 @@ def test_state_dicts_survive_a_checkpoint_file(tmp_path):
     saved = rg.load(tmp_path / "checkpoint")
     resumed_optimizer = make_optimizer(rg)
     for group, value in zip(resumed_optimizer.param_groups, saved["params"]):
-        group["params"][0].data[...] = value.data  # what a model's load_state_dict does
+        group["params"][0].array[...] = value.array  # what a model's load_state_dict does
     resumed = build(rg.optim.lr_scheduler, resumed_optimizer)[0]
     resumed.load_state_dict(saved["scheduler"])
     resumed_optimizer.load_state_dict(saved["optimizer"])
@@ -212,7 +212,7 @@ def test_state_dicts_survive_a_checkpoint_file(tmp_path):
             scheduler.step()
         assert resumed.get_last_lr() == full.get_last_lr()
         for a, b in zip(full_optimizer.param_groups, resumed_optimizer.param_groups):
-            np.testing.assert_array_equal(a["params"][0].data, b["params"][0].data)
+            np.testing.assert_array_equal(a["params"][0].array, b["params"][0].array)
 
 
 def test_state_dict_keys_match_torch():

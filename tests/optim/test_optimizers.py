@@ -73,7 +73,7 @@ class Run:
         self.optimizer.step()
 
     def values(self):
-        return [p.detach().numpy() if self.lib is torch else p.data for p in self.params]
+        return [p.detach().numpy() if self.lib is torch else p.array for p in self.params]
 
 
 def assert_same_params(ours, theirs, dtype, step):
@@ -112,7 +112,7 @@ def test_trajectory_matches_torch(name, kwargs, dtype):
                 tolerance = TOLERANCES[dtype]
                 if dtype is np.float32:  # buffers can cancel: compare to their largest value
                     tolerance = dict(rtol=1e-4, atol=1e-4 * np.abs(expected.numpy()).max())
-                np.testing.assert_allclose(value.data, expected.numpy(), **tolerance)
+                np.testing.assert_allclose(value.array, expected.numpy(), **tolerance)
 
 
 @pytest.mark.parametrize("name, kwargs", CONFIGS[::3], ids=CONFIG_IDS[::3])
@@ -153,7 +153,7 @@ def test_add_param_group_and_params_without_grad():
         ours.step()
         theirs.step()
         assert_same_params(ours, theirs, np.float64, step)
-    assert np.array_equal(ours.extra.data, np.ones(3))
+    assert np.array_equal(ours.extra.array, np.ones(3))
     assert ours.extra not in ours.optimizer.state  # no state for a parameter never updated
     assert ours.optimizer.param_groups[1]["betas"] == (0.9, 0.999)
     assert len(ours.optimizer.state_dict()["state"]) == len(theirs.optimizer.state_dict()["state"])
@@ -167,12 +167,12 @@ def test_state_dict_round_trip_resumes_exactly(name, kwargs):
         uninterrupted.step()
         first_half.step()
     saved = first_half.optimizer.state_dict()
-    params_then = [p.data.copy() for p in first_half.params]
+    params_then = [p.array.copy() for p in first_half.params]
     first_half.step()  # going on must not change what was saved
     resumed = Run(rg, name, kwargs, np.float64)
     resumed.optimizer.param_groups[0]["lr"] = 123.0  # replaced by the loaded options
     for p, value in zip(resumed.params, params_then):
-        p.data[...] = value
+        p.array[...] = value
     resumed.optimizer.load_state_dict(saved)
     for _ in range(10):
         uninterrupted.step()
@@ -189,12 +189,12 @@ def test_load_state_dict_casts_state_to_the_param_dtype_and_copies():
     run32.optimizer.load_state_dict(saved)
     buffer = run32.optimizer.state[run32.params[0]]["exp_avg"]
     assert buffer.dtype == rg.float32
-    np.testing.assert_allclose(buffer.data, saved["state"][0]["exp_avg"].data, rtol=1e-6)
+    np.testing.assert_allclose(buffer.array, saved["state"][0]["exp_avg"].array, rtol=1e-6)
     run64.optimizer.load_state_dict(saved)
     run64.step()  # the loaded state is a copy: the dict is left as it was
     assert saved["state"][0]["step"] == 1
-    assert not np.shares_memory(run64.optimizer.state[run64.params[0]]["exp_avg"].data,
-                                saved["state"][0]["exp_avg"].data)
+    assert not np.shares_memory(run64.optimizer.state[run64.params[0]]["exp_avg"].array,
+                                saved["state"][0]["exp_avg"].array)
 
 
 def test_zero_grad():
@@ -202,7 +202,7 @@ def test_zero_grad():
     optimizer = rg.optim.SGD([w], lr=0.1)
     (w * w).sum().backward()
     optimizer.zero_grad(set_to_none=False)
-    assert w.grad is not None and np.array_equal(w.grad.data, [0.0, 0.0])
+    assert w.grad is not None and np.array_equal(w.grad.array, [0.0, 0.0])
     optimizer.zero_grad()
     assert w.grad is None
 
@@ -263,7 +263,7 @@ def test_nn_parameter_can_be_optimized():
             loss_of(lib.tensor(x), lib.tensor(y), params).backward()
             optimizer.step()
     for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-10)
+        np.testing.assert_allclose(a.array, b.detach().numpy(), rtol=1e-10)
 
 
 # -- errors -----------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     if not grads:
         return Tensor(xp.zeros((), dtype=xp.float32))
     # the norm of the per-gradient norms is the norm of everything concatenated
-    per_grad = xp.stack([_norm(grad.data, norm_type) for grad in grads])
+    per_grad = xp.stack([_norm(grad.array, norm_type) for grad in grads])
     total_norm = _norm(per_grad, norm_type)
     if error_if_nonfinite and not xp.isfinite(total_norm):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
