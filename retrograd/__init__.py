@@ -23,8 +23,8 @@ from .ops.indexing import cat, chunk, gather, split, stack
 from .ops.linalg import matmul
 from .ops.reduction import (amax, amin, argmax, argmin, logsumexp, max, mean, min, norm, prod,
                             std, sum, var)
-from .ops.shape import (expand, flatten, permute, repeat, reshape, squeeze, transpose,
-                        unsqueeze)
+from .ops.shape import (diagonal, expand, flatten, narrow, permute, repeat, reshape, squeeze,
+                        transpose, unbind, unsqueeze)
 from .random import (Generator, initial_seed, manual_seed, rand, rand_like, randint, randn,
                      randn_like, randperm, seed)
 from . import nn

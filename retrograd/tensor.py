@@ -601,10 +601,11 @@ class Tensor:
         return shape_ops.reshape(self, *shape)
 
     def view(self, *shape) -> "Tensor":
-        return shape_ops.reshape(self, *shape)
+        """The same memory in another shape; raises where reshape would have to copy."""
+        return shape_ops.view(self, *shape)
 
     def view_as(self, other: "Tensor") -> "Tensor":
-        return shape_ops.reshape(self, other.shape)
+        return shape_ops.view(self, other.shape)
 
     def reshape_as(self, other: "Tensor") -> "Tensor":
         return shape_ops.reshape(self, other.shape)
@@ -640,6 +641,15 @@ class Tensor:
 
     def repeat(self, *repeats) -> "Tensor":
         return shape_ops.repeat(self, *repeats)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> "Tensor":
+        return shape_ops.diagonal(self, offset, dim1, dim2)
+
+    def narrow(self, dim: int, start: int, length: int) -> "Tensor":
+        return shape_ops.narrow(self, dim, start, length)
+
+    def unbind(self, dim: int = 0) -> tuple:
+        return shape_ops.unbind(self, dim)
 
     # -- indexing ------------------------------------------------------------------------------
 
@@ -778,7 +788,7 @@ class View(Tensor):
     PyTorch does when a view's version falls behind.
     """
 
-    __slots__ = ("_base", "replay_view", "_history_version")
+    __slots__ = ("_base", "replay_view", "_history_version", "_in_place_refusal")
 
     @property  # type: ignore[override]
     def grad_fn(self):
@@ -811,7 +821,14 @@ class View(Tensor):
             _GRAD_FN_SLOT.__set__(self, fresh.grad_fn)
             _REQUIRES_GRAD_SLOT.__set__(self, fresh.requires_grad)
 
+    def refuse_recorded_in_place(self, message: str) -> None:
+        """Makes an in-place change of this view raise ``message`` when it would be recorded
+        (PyTorch's rule for the views that unbind, split and chunk return together)."""
+        self._in_place_refusal = message
+
     def _check_recordable_in_place(self) -> None:
+        if self._in_place_refusal is not None:
+            raise RuntimeError(self._in_place_refusal)
         base = self._base
         if base.grad_fn is None and base.requires_grad:
             raise RuntimeError(
@@ -836,6 +853,7 @@ def make_view(source: Tensor, array: ndarray, replay: Callable[[Tensor], Tensor]
     view = View(array)
     view._version_counter = counter = source._version_counter
     view._history_version = counter[0]
+    view._in_place_refusal = None
     parent = source._base
     if parent is None:
         view._base = source

@@ -166,6 +166,12 @@ RULES: dict[type, Rule] = {
     shape.Expand: Rule(
         "expand", "expand({0})", "expanding copies values: the copies' gradients add up",
         "{g} (summed over the expanded axes)"),
+    shape.Diagonal: Rule(
+        "diag", "diagonal({0})", "a diagonal picks values: the gradient goes back to it",
+        "{g} on the diagonal, 0 elsewhere"),
+    shape.DiagonalIntoZeros: Rule(
+        "diag⁻¹", "zeros with {0} on a diagonal", "its adjoint picks the diagonal back",
+        "the diagonal of {g}"),
     shape.Repeat: Rule(
         "repeat", "repeat({0})", "repeating copies values: the copies' gradients add up",
         "{g} (summed over the copies)"),

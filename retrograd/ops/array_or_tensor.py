@@ -105,6 +105,14 @@ def index_into_zeros(grad: Any, key: Any, shape: tuple) -> Any:
     return IndexIntoZeros.forward(None, grad, key=key, shape=shape)
 
 
+def diagonal_into_zeros(grad: Any, axes: tuple, shape: tuple) -> Any:
+    """Zeros of ``shape`` with ``grad`` on the diagonal ``axes`` = (offset, dim1, dim2)."""
+    from .shape import DiagonalIntoZeros
+    if isinstance(grad, Tensor):
+        return DiagonalIntoZeros.apply(grad, axes=axes, shape=shape)
+    return DiagonalIntoZeros.forward(None, grad, axes=axes, shape=shape)
+
+
 def scatter_into_zeros(grad: Any, dim: int, index: Any, shape: tuple) -> Any:
     """Zeros of ``shape`` with ``grad`` added along ``dim`` at ``index`` (gather's adjoint)."""
     from .indexing import ScatterIntoZeros

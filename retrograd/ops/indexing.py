@@ -13,6 +13,7 @@ from ..autograd.function import Op
 from ..backend import xp
 from ..tensor import Tensor
 from . import array_or_tensor as aot
+from .shape import refuse_recorded_in_place
 
 
 def normalize_key(key):
@@ -272,7 +273,7 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     for size in sizes:
         pieces.append(getitem(tensor, before + (slice(start, start + size),)))
         start += size
-    return tuple(pieces)
+    return refuse_recorded_in_place(tuple(pieces), "split")
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:

@@ -1,7 +1,9 @@
-"""Shape operations: reshape/view, flatten, squeeze/unsqueeze, transpose/permute, expand, repeat.
+"""Shape operations: reshape/view, flatten, squeeze/unsqueeze, transpose/permute, expand,
+diagonal, narrow, unbind, repeat.
 
-Reshapes, permutations and expansions return views of the input's array (no copy), as PyTorch
-views do; their backward undoes the same rearrangement on the gradient.
+All but repeat return views of the input's memory (no copy), as PyTorch views do; ``reshape``
+copies only when no view can have the new shape, where ``view`` raises. Their backward undoes
+the same rearrangement on the gradient.
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import math
 
 from ..autograd.function import Op
 from ..backend import xp
-from ..tensor import Tensor
+from ..tensor import Tensor, View
 from . import array_or_tensor as aot
 
 
@@ -54,6 +56,40 @@ class Expand(Op):
         return grad  # the engine sums the gradient back over the expanded dimensions
 
 
+class Diagonal(Op):
+    _view_of_input = True
+
+    @staticmethod
+    def forward(ctx, x, offset, dim1, dim2):
+        ctx.input_shape, ctx.axes = x.shape, (offset, dim1, dim2)
+        out = xp.diagonal(x, offset, dim1, dim2)
+        if x.flags.writeable:
+            out.flags.writeable = True  # NumPy's diagonal is read-only by default; PyTorch's isn't
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return aot.diagonal_into_zeros(grad, ctx.axes, ctx.input_shape)
+
+
+class DiagonalIntoZeros(Op):
+    """Zeros with ``grad`` on a diagonal: the adjoint of Diagonal (its backward is Diagonal)."""
+
+    @staticmethod
+    def forward(ctx, grad, axes, shape):
+        if ctx is not None:
+            ctx.axes = axes
+        out = xp.zeros(shape, dtype=grad.dtype)
+        diagonal = xp.diagonal(out, *axes)
+        diagonal.flags.writeable = True
+        diagonal[...] = grad
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.diagonal(*ctx.axes)  # arrays and Tensors take (offset, dim1, dim2)
+
+
 class Repeat(Op):
     @staticmethod
     def forward(ctx, x, repeats):
@@ -85,6 +121,18 @@ def reshape(input: Tensor, *shape) -> Tensor:
         raise RuntimeError(f"reshape: shape {list(shape)} is invalid for a tensor of shape "
                            f"{tuple(input.shape)} ({input.numel()} elements)")
     return Reshape.apply(input, shape=shape)
+
+
+def view(input: Tensor, *shape) -> Tensor:
+    """``reshape`` that never copies: raises where the elements cannot be viewed in ``shape``
+    without moving them (as PyTorch's ``view``); ``reshape`` then copies."""
+    result = reshape(input, *shape)
+    if not isinstance(result, View) and input.numel():
+        raise RuntimeError(
+            f"view size is not compatible with input tensor's size and stride (at least one "
+            f"dimension spans across two contiguous subspaces): shape {list(input.shape)}, "
+            f"strides {list(input.stride())}. Use .reshape(...) instead.")
+    return result
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -163,3 +211,43 @@ def repeat(input: Tensor, *repeats) -> Tensor:
         raise RuntimeError(f"repeat: {len(repeats)} repeat counts given for a tensor with "
                            f"{input.ndim} dimensions; give at least as many")
     return Repeat.apply(input, repeats=repeats)
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """A view of the diagonal of dimensions ``dim1`` and ``dim2`` (``offset`` above it if
+    positive, below if negative), as a last dimension."""
+    dim1, dim2 = _dim(dim1, input.ndim, "diagonal"), _dim(dim2, input.ndim, "diagonal")
+    if dim1 == dim2:
+        raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dimension ({dim1})")
+    return Diagonal.apply(input, offset, dim1, dim2)
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """A view of ``length`` elements of dimension ``dim`` from ``start``."""
+    dim = _dim(dim, input.ndim, "narrow")
+    size = input.shape[dim]
+    start = start + size if start < 0 else start
+    if not 0 <= start <= size or length < 0 or start + length > size:
+        raise IndexError(f"narrow: start {start} and length {length} exceed dimension {dim} "
+                         f"of size {size}")
+    return input[(slice(None),) * dim + (slice(start, start + length),)]
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    """The slices along ``dim``, as views, that dimension removed."""
+    dim = _dim(dim, input.ndim, "unbind")
+    before = (slice(None),) * dim
+    return refuse_recorded_in_place(tuple(input[before + (i,)] for i in range(input.shape[dim])),
+                                    "unbind")
+
+
+def refuse_recorded_in_place(views: tuple, name: str) -> tuple:
+    """Marks views returned together, which PyTorch does not let change in place in a graph."""
+    for i, view in enumerate(views):
+        if isinstance(view, View):
+            view.refuse_recorded_in_place(
+                f"Output {i} of {name} is a view and is being modified inplace. This view is "
+                f"the output of a function that returns multiple views. Such functions do not "
+                f"allow the output views to be modified inplace. You should replace the "
+                f"inplace operation by an out-of-place one (or change a .clone()).")
+    return views
