@@ -18,6 +18,13 @@ import numpy
 
 xp = numpy
 ndarray = numpy.ndarray
+as_strided = numpy.lib.stride_tricks.as_strided
+
+
+def overlaps_itself(array: ndarray) -> bool:
+    """True when two elements of ``array`` lie at the same address (a stride of 0)."""
+    return 0 in array.strides and array.size > 1 and any(
+        stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape))
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters, from glibc's malloc.h
 

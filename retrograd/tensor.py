@@ -13,7 +13,7 @@ import weakref
 from typing import Any, Callable
 
 from . import dtype as dtypes
-from .backend import ndarray, xp
+from .backend import ndarray, overlaps_itself, xp
 
 
 def as_array(data: Any, dtype=None) -> ndarray:
@@ -668,7 +668,7 @@ class Tensor:
     # -- in place --------------------------------------------------------------------------------
 
     def _modify(self, compute: Callable[["Tensor"], "Tensor"], write: Callable[[], Any],
-                other: Any = None) -> "Tensor":
+                other: Any = None, overlap_allowed: bool = False) -> "Tensor":
         """Changes this tensor's values in its own memory and bumps the version it shares with
         its views, so that backward can tell when a value it saved has changed.
 
@@ -676,7 +676,14 @@ class Tensor:
         ``other`` requires grad, in grad mode), ``compute(before)`` gives the new values as a
         recorded tensor instead; they are copied into this memory and the history is rebased
         on them: this tensor's own, or, for a view, its base's (see ``indexing.CopySlices``).
+        Only a fill (``overlap_allowed``) may write an ``expand()`` view, whose elements share
+        memory.
         """
+        if not overlap_allowed and overlaps_itself(self.array):
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location (an expand() view); clone() the tensor before "
+                "changing it in place")
         if state.grad_enabled and (self.requires_grad or getattr(other, "requires_grad", False)):
             self._check_recordable_in_place()
             before = Tensor(self.array)  # the old history, with a version of its own
@@ -745,7 +752,7 @@ class Tensor:
 
     def fill_(self, value: float) -> "Tensor":
         return self._modify(lambda before: _overwritten(before, value),
-                            lambda: self.array.fill(_raw(value)), value)
+                            lambda: self.array.fill(_raw(value)), value, overlap_allowed=True)
 
     def zero_(self) -> "Tensor":
         return self.fill_(0)
@@ -771,6 +778,9 @@ class Tensor:
         """``x[key] = value``: writes into x's memory; in a graph, ``value`` gets the gradient
         of the positions it fills and x's history the rest (PyTorch's index_put_)."""
         key = indexing.normalize_key(key)
+        if indexing.is_basic(key):  # as PyTorch: a view of the positions, copied into
+            self[key].copy_(value)
+            return
         value_raw = _raw(value)
 
         def assign():
@@ -875,11 +885,6 @@ def _write_guarded(write: Callable[[], Any]) -> None:
                            f"dtype ({error}); convert the tensor first, e.g. with .float()"
                            ) from None
     except ValueError as error:
-        if "read-only" in str(error):
-            raise RuntimeError(
-                "unsupported operation: more than one element of the written-to tensor refers "
-                "to a single memory location (an expand() view); clone() the tensor before "
-                "changing it in place") from None
         raise RuntimeError(f"in-place operation: the shapes do not fit ({error}); the result "
                            f"must keep this tensor's shape") from None
 

@@ -247,9 +247,12 @@ def _forward_on_tensors(cls, ctx: Function, args: tuple, options: dict) -> Any:
 
 
 def _memory_owner(array: Any) -> Any:
-    """The object that owns ``array``'s memory (NumPy points every view at it)."""
+    """The object that owns ``array``'s memory: NumPy points a view at it, or at a wrapper of it
+    (``as_strided``), so the walk is one or two steps."""
     base = getattr(array, "base", None)
-    return array if base is None else base
+    while base is not None:
+        array, base = base, getattr(base, "base", None)
+    return array
 
 
 class Op(Function):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import overlaps_itself, xp
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 from .shape import refuse_recorded_in_place
@@ -104,16 +104,22 @@ class CopySlices(Op):
 
     @staticmethod
     def forward(ctx, base, values, view):
-        ctx.view = view
+        ctx.view, ctx.base_overlaps = view, overlaps_itself(base)
         return base
 
     @staticmethod
     def backward(ctx, grad):
         need_base, need_values = ctx.needs_input_grad
+        kept = xp.ones(grad.shape, dtype=bool)
+        region = ctx.view(Tensor(kept)).array
+        if ctx.base_overlaps or overlaps_itself(region):  # PyTorch's CopySlices refuses it too
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location: an expand() view was changed in place in a graph; "
+                "clone() the tensor before changing it")
         grad_base = grad_values = None
         if need_base:
-            kept = xp.ones(grad.shape, dtype=bool)
-            ctx.view(Tensor(kept)).array[...] = False
+            region[...] = False
             grad_base = grad * kept
         if need_values:
             grad_values = ctx.view(grad) if isinstance(grad, Tensor) else \

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import as_strided, xp
 from ..tensor import Tensor, View
 from . import array_or_tensor as aot
 
@@ -49,7 +49,13 @@ class Expand(Op):
 
     @staticmethod
     def forward(ctx, x, shape):
-        return xp.broadcast_to(x, shape)
+        # strides of 0 repeat the memory; writable like PyTorch's (fill_ may write through it,
+        # other in-place operations refuse the overlap, see Tensor._modify)
+        leading = len(shape) - x.ndim
+        strides = (0,) * leading + tuple(0 if size == 1 and shape[leading + i] != 1 else stride
+                                         for i, (size, stride) in enumerate(zip(x.shape,
+                                                                                x.strides)))
+        return as_strided(x, shape, strides, writeable=x.flags.writeable)
 
     @staticmethod
     def backward(ctx, grad):
