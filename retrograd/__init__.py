@@ -12,7 +12,8 @@ from . import autograd
 from .autograd import (enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
                        set_grad_enabled)
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
-                       linspace, ones, ones_like, tensor, zeros, zeros_like)
+                       linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
+                       randperm, tensor, zeros, zeros_like)
 from .dtype import (DType, bool_ as bool, float16, float32, float64, int8, int16, int32, int64,
                     uint8)
 from .ops.activation import log_softmax, relu, sigmoid, softmax
@@ -25,8 +26,7 @@ from .ops.reduction import (amax, amin, argmax, argmin, logsumexp, max, mean, mi
                             std, sum, var)
 from .ops.shape import (diagonal, expand, flatten, narrow, permute, repeat, reshape, squeeze,
                         transpose, unbind, unsqueeze)
-from .random import (Generator, initial_seed, manual_seed, rand, rand_like, randint, randn,
-                     randn_like, randperm, seed)
+from .random import Generator, initial_seed, manual_seed, seed
 from . import nn
 from . import utils
 

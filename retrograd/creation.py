@@ -1,11 +1,12 @@
-"""Tensor factories: ``tensor``, ``zeros``, ``ones``, ``arange``, ``eye``... (float32 by
-default)."""
+"""Tensor factories: ``tensor``, ``zeros``, ``ones``, ``arange``, ``eye``, ``rand``, ``randn``...
+(float32 by default)."""
 from __future__ import annotations
 
 from typing import Any
 
 from . import dtype as dtypes
 from .backend import ndarray, xp
+from .random import Generator, float_dtype, normal_array, numpy_generator, uniform_array
 from .tensor import Tensor, as_array
 
 
@@ -120,3 +121,46 @@ def full_like(input: Tensor, fill_value: float, dtype=None,
 def empty_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of ``input``'s shape (and dtype, unless ``dtype`` is given)."""
     return empty(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def rand(*size: int, generator: Generator | None = None, dtype=None,
+         requires_grad: bool = False) -> Tensor:
+    """Samples of U(0, 1) with the given shape (float32 by default)."""
+    return Tensor(uniform_array(_size(size), 0.0, 1.0, float_dtype(dtype), generator),
+                  requires_grad=requires_grad)
+
+
+def randn(*size: int, generator: Generator | None = None, dtype=None,
+          requires_grad: bool = False) -> Tensor:
+    """Samples of N(0, 1) with the given shape (float32 by default)."""
+    return Tensor(normal_array(_size(size), 0.0, 1.0, float_dtype(dtype), generator),
+                  requires_grad=requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: tuple = (), *,
+            generator: Generator | None = None, dtype=None) -> Tensor:
+    """Integers drawn uniformly from [low, high) (``randint(high, size)`` means low = 0)."""
+    if isinstance(high, (tuple, list)):  # randint(high, size), as PyTorch allows
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    np_dtype = dtypes.int64.np_dtype if dtype is None else dtypes.to_numpy_dtype(dtype)
+    return Tensor(numpy_generator(generator).integers(low, high, size=_size((size,)) if isinstance(
+        size, int) else tuple(size)).astype(np_dtype))
+
+
+def randperm(n: int, *, generator: Generator | None = None) -> Tensor:
+    """A random permutation of 0..n-1 (int64)."""
+    return Tensor(numpy_generator(generator).permutation(n).astype(xp.int64))
+
+
+def rand_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Samples of U(0, 1) in ``input``'s shape (and dtype, unless ``dtype`` is given)."""
+    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Samples of N(0, 1) in ``input``'s shape (and dtype, unless ``dtype`` is given)."""
+    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)

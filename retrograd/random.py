@@ -1,4 +1,5 @@
-"""Random numbers: ``manual_seed``, ``Generator`` and the random tensor factories.
+"""Random numbers: ``manual_seed``, ``Generator`` and the arrays the random factories fill
+(``rand``, ``randn``... are in ``creation``, with the other factories).
 
 Every random draw in retrograd comes from a ``Generator`` (the global one unless one is passed),
 so that ``rg.manual_seed(0)`` makes a whole run reproducible.
@@ -9,7 +10,6 @@ from typing import Any
 
 from . import dtype as dtypes
 from .backend import xp
-from .tensor import Tensor
 
 
 class Generator:
@@ -63,11 +63,13 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def _numpy(generator: Generator | None):
+def numpy_generator(generator: Generator | None):
+    """The NumPy generator behind ``generator`` (the global one for None)."""
     return (generator or default_generator).numpy
 
 
-def _float_dtype(dtype) -> Any:
+def float_dtype(dtype) -> Any:
+    """The NumPy dtype of random floats for ``dtype`` (float32 for None); refuses others."""
     np_dtype = dtypes.default_float.np_dtype if dtype is None else dtypes.to_numpy_dtype(dtype)
     if np_dtype.kind != "f":
         raise TypeError(f"random floats need a floating-point dtype, got {dtype}")
@@ -77,7 +79,7 @@ def _float_dtype(dtype) -> Any:
 def normal_array(shape: tuple, mean: float, std: float, np_dtype,
                  generator: Generator | None = None) -> xp.ndarray:
     """An array of ``shape`` drawn from N(mean, std^2) (for ``Tensor.normal_`` and ``nn.init``)."""
-    values = _numpy(generator).standard_normal(shape, dtype=xp.float64 if np_dtype not in (
+    values = numpy_generator(generator).standard_normal(shape, dtype=xp.float64 if np_dtype not in (
         xp.float32, xp.float64) else np_dtype)
     if std != 1:
         values *= std
@@ -89,58 +91,9 @@ def normal_array(shape: tuple, mean: float, std: float, np_dtype,
 def uniform_array(shape: tuple, low: float, high: float, np_dtype,
                   generator: Generator | None = None) -> xp.ndarray:
     """An array of ``shape`` drawn from U(low, high) (for ``Tensor.uniform_`` and ``nn.init``)."""
-    values = _numpy(generator).random(shape, dtype=xp.float64 if np_dtype not in (
+    values = numpy_generator(generator).random(shape, dtype=xp.float64 if np_dtype not in (
         xp.float32, xp.float64) else np_dtype)
     if (low, high) != (0, 1):
         values *= high - low
         values += low
     return values.astype(np_dtype, copy=False)
-
-
-def _size(size: tuple) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = size[0]
-    return tuple(int(s) for s in size)
-
-
-def rand(*size: int, generator: Generator | None = None, dtype=None,
-         requires_grad: bool = False) -> Tensor:
-    """Samples of U(0, 1) with the given shape (float32 by default)."""
-    return Tensor(uniform_array(_size(size), 0.0, 1.0, _float_dtype(dtype), generator),
-                  requires_grad=requires_grad)
-
-
-def randn(*size: int, generator: Generator | None = None, dtype=None,
-          requires_grad: bool = False) -> Tensor:
-    """Samples of N(0, 1) with the given shape (float32 by default)."""
-    return Tensor(normal_array(_size(size), 0.0, 1.0, _float_dtype(dtype), generator),
-                  requires_grad=requires_grad)
-
-
-def randint(low: int, high: int | None = None, size: tuple = (), *,
-            generator: Generator | None = None, dtype=None) -> Tensor:
-    """Integers drawn uniformly from [low, high) (``randint(high, size)`` means low = 0)."""
-    if isinstance(high, (tuple, list)):  # randint(high, size), as PyTorch allows
-        low, high, size = 0, low, high
-    elif high is None:
-        low, high = 0, low
-    if high <= low:
-        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
-    np_dtype = dtypes.int64.np_dtype if dtype is None else dtypes.to_numpy_dtype(dtype)
-    return Tensor(_numpy(generator).integers(low, high, size=_size((size,)) if isinstance(
-        size, int) else tuple(size)).astype(np_dtype))
-
-
-def randperm(n: int, *, generator: Generator | None = None) -> Tensor:
-    """A random permutation of 0..n-1 (int64)."""
-    return Tensor(_numpy(generator).permutation(n).astype(xp.int64))
-
-
-def rand_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Samples of U(0, 1) in ``input``'s shape (and dtype, unless ``dtype`` is given)."""
-    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def randn_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Samples of N(0, 1) in ``input``'s shape (and dtype, unless ``dtype`` is given)."""
-    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)

@@ -13,6 +13,7 @@ import weakref
 from typing import Any, Callable
 
 from . import dtype as dtypes
+from . import random
 from .backend import ndarray, overlaps_itself, xp
 
 
@@ -667,8 +668,8 @@ class Tensor:
 
     # -- in place --------------------------------------------------------------------------------
 
-    def _modify(self, compute: Callable[["Tensor"], "Tensor"], write: Callable[[], Any],
-                other: Any = None, overlap_allowed: bool = False) -> "Tensor":
+    def modify_in_place(self, compute: Callable[["Tensor"], "Tensor"], write: Callable[[], Any],
+                        other: Any = None, overlap_allowed: bool = False) -> "Tensor":
         """Changes this tensor's values in its own memory and bumps the version it shares with
         its views, so that backward can tell when a value it saved has changed.
 
@@ -717,9 +718,10 @@ class Tensor:
 
     def _modify_with(self, op, other) -> "Tensor":
         other_raw = _raw(other)
-        return self._modify(lambda before: op.apply(before, other),
-                            lambda: _ufunc_of[op](self.array, other_raw, out=self.array,
-                                                  casting="same_kind"), other)
+        return self.modify_in_place(
+            lambda before: op.apply(before, other),
+            lambda: _ufunc_of[op](self.array, other_raw, out=self.array, casting="same_kind"),
+            other)
 
     def add_(self, other, alpha: float = 1) -> "Tensor":
         return self._modify_with(arithmetic.Add, other if alpha == 1 else other * alpha)
@@ -739,20 +741,22 @@ class Tensor:
     __itruediv__ = div_
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
-        return self._modify(lambda before: elementwise.clamp(before, min, max),
-                            lambda: xp.clip(self.array, min, max, out=self.array))
+        return self.modify_in_place(lambda before: elementwise.clamp(before, min, max),
+                                    lambda: xp.clip(self.array, min, max, out=self.array))
 
     clip_ = clamp_
 
     def copy_(self, source) -> "Tensor":
         """Copies ``source``'s values (broadcast, cast to this dtype) into this tensor."""
         source_raw = _raw(source)
-        return self._modify(lambda before: _overwritten(before, source),
-                            lambda: xp.copyto(self.array, source_raw, casting="unsafe"), source)
+        return self.modify_in_place(
+            lambda before: _overwritten(before, source),
+            lambda: xp.copyto(self.array, source_raw, casting="unsafe"), source)
 
     def fill_(self, value: float) -> "Tensor":
-        return self._modify(lambda before: _overwritten(before, value),
-                            lambda: self.array.fill(_raw(value)), value, overlap_allowed=True)
+        return self.modify_in_place(lambda before: _overwritten(before, value),
+                                    lambda: self.array.fill(_raw(value)), value,
+                                    overlap_allowed=True)
 
     def zero_(self) -> "Tensor":
         return self.fill_(0)
@@ -760,9 +764,9 @@ class Tensor:
     def masked_fill_(self, mask: "Tensor", value: float) -> "Tensor":
         """Writes ``value`` where ``mask`` (broadcast to this shape) is true."""
         mask_raw = _raw(mask)
-        return self._modify(lambda before: elementwise.where(mask, value, before),
-                            lambda: xp.copyto(self.array, _raw(value), where=mask_raw,
-                                              casting="unsafe"), value)
+        return self.modify_in_place(
+            lambda before: elementwise.where(mask, value, before),
+            lambda: xp.copyto(self.array, _raw(value), where=mask_raw, casting="unsafe"), value)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> "Tensor":
         """Fills with samples of N(mean, std^2) from ``generator`` (the global one by default)."""
@@ -785,8 +789,8 @@ class Tensor:
 
         def assign():
             self.array[key] = value_raw
-        self._modify(lambda before: indexing.IndexPut.apply(before, value, key=key), assign,
-                     value)
+        self.modify_in_place(lambda before: indexing.IndexPut.apply(before, value, key=key),
+                             assign, value)
 
 
 class View(Tensor):
@@ -948,10 +952,11 @@ def _as_tensor_operand(value: Any) -> Tensor:
     raise TypeError(f"expected a Tensor operand, got {type(value).__name__}")
 
 
-# The operations are defined in retrograd.ops and import Tensor, hence these imports last.
-from . import random  # noqa: E402
-from .autograd.grad_mode import enable_grad, state  # noqa: E402
+# The one cycle of the core, inherent to a facade: Tensor's methods call the autograd engine and
+# the operations, which build on Tensor (importing retrograd.autograd loads the engine, hence
+# grad mode here too). Everything else tensor.py needs is imported at the top.
 from .autograd import engine  # noqa: E402
+from .autograd.grad_mode import enable_grad, state  # noqa: E402
 from .ops import activation, arithmetic, elementwise, indexing, linalg, reduction  # noqa: E402
 from .ops import shape as shape_ops  # noqa: E402
 

@@ -37,7 +37,7 @@ def assert_same_as_torch(scenario, shape=(2, 3)):
         np.testing.assert_allclose(our_grad, their_grad, rtol=1e-12)
 
 
-# -- in-place changes through a view reach the base, and autograd follows -----------------------
+# -- in-place changes through a view reach the base, and autograd follows -------------------------
 
 THROUGH_A_VIEW = {
     "row": lambda lib, x: _then(x * 1.5, lambda y: y[0].mul_(3)),
@@ -148,7 +148,7 @@ def test_under_no_grad_in_place_on_a_parameter_view_writes_through():
                                   [[4, 4, 4], [1, 1, 1]])
 
 
-# -- saved values and version counters -------------------------------------------------------------
+# -- saved values and version counters ------------------------------------------------------------
 
 def test_an_operation_saves_only_what_its_needed_gradients_use():
     # Mul(a, 3) needs 3 for a's gradient, never a: changing a afterwards is no error (torch)
@@ -200,7 +200,7 @@ def test_in_place_refusals_match_torch():
             lib.ones(3)[None].expand(2, 3).add_(1)    # overlapping memory
 
 
-# -- .data ------------------------------------------------------------------------------------------
+# -- .data ----------------------------------------------------------------------------------------
 
 def test_data_is_a_detached_tensor_sharing_memory():
     x = rg.ones(3, requires_grad=True)
@@ -234,7 +234,7 @@ def test_assigning_data_replaces_the_memory():
         x.data = [1.0, 2.0]
 
 
-# -- the view API -----------------------------------------------------------------------------------
+# -- the view API ---------------------------------------------------------------------------------
 
 def test_view_raises_where_torch_raises_and_reshape_copies():
     for lib in (rg, torch):
@@ -259,7 +259,8 @@ def test_contiguous_copies_a_non_contiguous_tensor_and_keeps_the_graph():
 
 @pytest.mark.parametrize("make", [
     lambda t: t, lambda t: t.t(), lambda t: t[1:, ::2], lambda t: t.unsqueeze(1),
-    lambda t: t.narrow(1, 1, 2), lambda t: t.diagonal(), lambda t: t[1], lambda t: t.expand(2, 3, 4)])
+    lambda t: t.narrow(1, 1, 2), lambda t: t.diagonal(), lambda t: t[1],
+    lambda t: t.expand(2, 3, 4)])
 def test_stride_offset_and_contiguity_match_torch(make):
     ours, theirs = make(rg.arange(12.0).reshape(3, 4)), make(torch.arange(12.0).reshape(3, 4))
     assert ours.is_contiguous() == theirs.is_contiguous()
@@ -300,7 +301,7 @@ def test_views_and_in_place_under_create_graph_give_torch_second_derivatives():
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
 
 
-# -- the engine -------------------------------------------------------------------------------------
+# -- the engine -----------------------------------------------------------------------------------
 
 class WrongShape(rg.autograd.Function):
     @staticmethod

@@ -14,7 +14,6 @@ import threading
 from typing import Any, Sequence
 
 from ..backend import xp
-from ..ops.elementwise import cast
 from ..tensor import Tensor
 from .anomaly import check_backward
 from .function import Function
@@ -160,7 +159,7 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
             if input_grad.shape != shape:
                 input_grad = sum_to_shape(input_grad, shape, node, index)
             if create_graph:
-                input_grad = cast(input_grad, dtype)
+                input_grad = input_grad.to(dtype)
             elif input_grad.dtype != dtype:
                 input_grad = input_grad.astype(dtype)
             if isinstance(target, Function):

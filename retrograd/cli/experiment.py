@@ -14,7 +14,8 @@ import numpy as np
 from .. import datasets, nn, optim
 from ..nn import functional as F
 from ..optim import lr_scheduler
-from ..random import Generator, randperm
+from ..creation import randperm
+from ..random import Generator
 from ..serialization import load
 from ..tensor import Tensor
 from ..utils.data import DataLoader, TensorDataset

@@ -50,7 +50,7 @@ class Expand(Op):
     @staticmethod
     def forward(ctx, x, shape):
         # strides of 0 repeat the memory; writable like PyTorch's (fill_ may write through it,
-        # other in-place operations refuse the overlap, see Tensor._modify)
+        # other in-place operations refuse the overlap, see Tensor.modify_in_place)
         leading = len(shape) - x.ndim
         strides = (0,) * leading + tuple(0 if size == 1 and shape[leading + i] != 1 else stride
                                          for i, (size, stride) in enumerate(zip(x.shape,

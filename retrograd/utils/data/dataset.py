@@ -15,7 +15,8 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from ...creation import as_tensor
-from ...random import Generator, randperm
+from ...creation import randperm
+from ...random import Generator
 from ...tensor import Tensor
 
 
