@@ -37,6 +37,7 @@ _OUTPUT = object()  # marks a saved array that is the node's own output
 _sequence_numbers = itertools.count()
 _FLOAT64, _FLOAT32 = xp.dtype(xp.float64), xp.dtype(xp.float32)
 _CONSTANT_TYPES = (int, float, xp.ndarray, xp.generic)  # non-tensor arguments an operation accepts
+_NO_GRADIENTS = {n: (False,) * n for n in range(1, 9)}  # needs_input_grad outside a graph
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or to read saved tensors after they "
@@ -81,7 +82,8 @@ class Function:
                     needs.append(False)
             requires_grad = True in needs and state.grad_enabled
             # known before forward, so that forward saves only what the needed gradients use
-            ctx.needs_input_grad = tuple(needs) if requires_grad else (False,) * len(needs)
+            ctx.needs_input_grad = tuple(needs) if requires_grad else \
+                _NO_GRADIENTS.get(len(needs)) or (False,) * len(needs)
             try:
                 out = cls.forward(ctx, *raw_args, **options)
             except ValueError as error:  # NumPy's broadcasting and shape errors
@@ -114,7 +116,8 @@ class Function:
         self.parents = parents = [
             (arg.grad_fn or arg, arg.array.shape, arg.array.dtype)
             if isinstance(arg, Tensor) and arg.requires_grad else None for arg in args]
-        self.needs_input_grad = tuple([parent is not None for parent in parents])
+        if not self._forward_on_arrays:  # an Op knew them before its forward
+            self.needs_input_grad = tuple([parent is not None for parent in parents])
         # inputs are always created before the operations that use them, so processing nodes
         # by decreasing sequence number is a valid order for the backward walk
         self.sequence_number = next(_sequence_numbers)
