@@ -321,8 +321,9 @@ def test_the_engine_refuses_a_gradient_of_a_shape_broadcasting_cannot_explain():
 
 
 def test_concurrent_backward_into_one_leaf_loses_no_update():
-    weight = rg.ones(64, requires_grad=True)
-    threads, steps = 4, 200
+    # large enough that NumPy releases the GIL while adding: without a lock, updates get lost
+    weight = rg.ones(400_000, requires_grad=True)
+    threads, steps = 4, 50
 
     def work():
         for _ in range(steps):
@@ -333,4 +334,4 @@ def test_concurrent_backward_into_one_leaf_loses_no_update():
         worker.start()
     for worker in workers:
         worker.join()
-    np.testing.assert_array_equal(weight.grad.numpy(), np.full(64, 2.0 * threads * steps))
+    np.testing.assert_array_equal(weight.grad.numpy(), np.full(400_000, 2.0 * threads * steps))
