@@ -20,7 +20,7 @@ from .ops.activation import log_softmax, relu, sigmoid, softmax
 from .ops.arithmetic import abs, add, div, mul, neg, pow, sub
 from .ops.elementwise import (clamp, cos, erf, exp, log, log1p, maximum, minimum, sign, sin, sqrt,
                               tanh, where)
-from .ops.indexing import cat, chunk, gather, split, stack
+from .ops.indexing import cat, chunk, gather, index_add, split, stack
 from .ops.linalg import matmul
 from .ops.reduction import (amax, amin, argmax, argmin, logsumexp, max, mean, min, norm, prod,
                             std, sum, var)

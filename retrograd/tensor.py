@@ -768,6 +768,19 @@ class Tensor:
             lambda before: elementwise.where(mask, value, before),
             lambda: xp.copyto(self.array, _raw(value), where=mask_raw, casting="unsafe"), value)
 
+    def index_add_(self, dim: int, index: "Tensor", source: "Tensor",
+                   alpha: float = 1) -> "Tensor":
+        """Adds ``alpha * source`` at ``index`` along ``dim``, in place (see ``index_add``)."""
+        key = indexing.index_add_key(self, dim, index, source)
+        added = _raw(source) * alpha if alpha != 1 else _raw(source)
+        return self.modify_in_place(
+            lambda before: indexing.index_add(before, dim, index, source, alpha),
+            lambda: xp.add.at(self.array, key, added), source)
+
+    def index_add(self, dim: int, index: "Tensor", source: "Tensor",
+                  alpha: float = 1) -> "Tensor":
+        return indexing.index_add(self, dim, index, source, alpha)
+
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> "Tensor":
         """Fills with samples of N(mean, std^2) from ``generator`` (the global one by default)."""
         values = random.normal_array(self.shape, mean, std, self.array.dtype, generator)

@@ -53,6 +53,8 @@ THROUGH_A_VIEW = {
     "copy_ into a view": lambda lib, x: _then(x * 2, lambda y: y[0].copy_(x[1] ** 2)) * x,
     "masked_fill_": lambda lib, x: _then(x * 2, lambda y: y[1].masked_fill_(x[1] > 1, 0.5)) * x,
     "squeeze": lambda lib, x: _then((x * 2)[None], lambda y: y.squeeze(0).mul_(x)),
+    "index_add_": lambda lib, x: _then(x * 2, lambda y: y[:, 1:].index_add_(
+        1, lib.tensor([1, 0, 1]), x[:, ::-1].contiguous() if lib is rg else x.flip(1), alpha=2)),
 }
 
 

@@ -185,6 +185,11 @@ RULES: dict[type, Rule] = {
         "assignment: the written positions take their gradient from the values, the others "
         "from the tensor written into",
         "{g}, 0 at the written positions", "{g} at the written positions"),
+    indexing.IndexAdd: Rule(
+        "+[·]", "{0} with {1} added at […]",
+        "an indexed addition: the tensor's gradient passes unchanged, the added values take "
+        "the gradient of the positions they were added at",
+        "{g}", "{g} at the indexed positions"),
     indexing.CopySlices: Rule(
         "view=", "{0} with a view of it changed to {1}",
         "an in-place change of a view: the view's region of the gradient goes to the new "

@@ -94,6 +94,25 @@ class IndexPut(Op):
         return grad_x, grad_values
 
 
+class IndexAdd(Op):
+    """``x`` with ``alpha * source`` added at ``index`` along ``dim`` (repeated indices add)."""
+
+    @staticmethod
+    def forward(ctx, x, source, key, alpha):
+        ctx.key, ctx.alpha = key, alpha
+        out = x.copy()
+        xp.add.at(out, ctx.key, source * alpha if alpha != 1 else source)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_x, need_source = ctx.needs_input_grad
+        grad_source = None
+        if need_source:
+            grad_source = grad[ctx.key] if ctx.alpha == 1 else grad[ctx.key] * ctx.alpha
+        return (grad if need_x else None), grad_source
+
+
 class CopySlices(Op):
     """The history of a base tensor after an in-place change of one of its views.
 
@@ -288,3 +307,23 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
         raise RuntimeError(f"chunk: chunks must be a positive int, got {chunks}")
     length = input.shape[_check_dim(dim, input.ndim, "chunk")]
     return split(input, max(math.ceil(length / chunks), 1), dim)
+
+
+def index_add_key(input: Tensor, dim: int, index, source) -> tuple:
+    """The key ``index_add`` adds ``source`` at: ``index`` along ``dim``, checked."""
+    dim = _check_dim(dim, input.ndim, "index_add")
+    index = normalize_key(index)
+    if index.ndim != 1 or index.dtype.kind not in "iu":
+        raise IndexError(f"index_add: index must be a 1-d integer tensor, got {index.ndim} "
+                         f"dimensions of {index.dtype}")
+    expected = input.shape[:dim] + (len(index),) + input.shape[dim + 1:]
+    if tuple(source.shape) != expected:
+        raise RuntimeError(f"index_add: source has shape {tuple(source.shape)}, expected "
+                           f"{expected} (input's shape with len(index) along dim {dim})")
+    return (slice(None),) * dim + (index,)
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, alpha: float = 1) -> Tensor:
+    """``input`` with ``alpha * source[i]`` added at position ``index[i]`` of dimension ``dim``;
+    ``source`` has input's shape except ``len(index)`` along ``dim``."""
+    return IndexAdd.apply(input, source, key=index_add_key(input, dim, index, source), alpha=alpha)

@@ -167,6 +167,10 @@ SHAPE = [
     Case("expand -1", lambda lib, x: x.expand(2, -1, 4), [(3, 1)]),
     Case("repeat", lambda lib, x: x.repeat(2, 1, 3), [(2, 3, 1)]),
     Case("repeat more dims", lambda lib, x: x.repeat(2, 2, 1), [(2, 3)]),
+    Case("diagonal", lambda lib, x: x.diagonal(), [(3, 4)]),
+    Case("diagonal offset dims", lambda lib, x: lib.diagonal(x, -1, 2, 0), [X]),
+    Case("narrow", lambda lib, x: x.narrow(2, 1, 2), [X]),
+    Case("unbind", lambda lib, x: lib.unbind(x, 1), [X]),
 ]
 
 INDEXING = [
@@ -199,6 +203,34 @@ INDEXING = [
     Case("split sections", lambda lib, x: x.split([1, 3, 1], dim=-1), [(2, 5)]),
     Case("chunk", lambda lib, x: lib.chunk(x, 3, dim=1), [(2, 5)]),
     Case("chunk uneven", lambda lib, x: x.chunk(4), [(6, 2)]),
+    Case("index_add", lambda lib, x, s, i: x.index_add(1, i, s, alpha=2),
+         [(2, 3), (2, 4), const((4,), indices(3))]),
+]
+
+
+def _assigned(x, key, value):
+    """``x`` (copied in the graph) with ``value`` assigned at ``key``."""
+    y = x * 1
+    y[key] = value
+    return y
+
+
+def _through_views(x, w):
+    """In-place changes through views of a non-leaf: a row, then a transposed column."""
+    y = x * 1
+    y[0].mul_(w)
+    y.t()[1].add_(w[:2] ** 2)
+    return y
+
+
+IN_PLACE = [
+    Case("setitem slice", lambda lib, x, v: _assigned(x, (slice(None), 1), v), [(2, 3), (2,)]),
+    Case("setitem broadcast", lambda lib, x, v: _assigned(x, 0, v), [(2, 3), (1,)]),
+    Case("setitem mask", lambda lib, x, m, v: _assigned(x, m, v), [(2, 3), const((2, 3), mask),
+                                                                  ()]),
+    Case("setitem int arrays", lambda lib, x, v: _assigned(x, ([1, 0], [2, 2]), v),
+         [(2, 3), (2,)]),
+    Case("in place through views", lambda lib, x, w: _through_views(x, w), [(2, 3), (3,)]),
 ]
 
 COMPARISONS = [
@@ -254,4 +286,4 @@ LOSSES = [
 ]
 
 TABLE = ARITHMETIC + ELEMENTWISE + REDUCTIONS + SOFTMAX + MATMUL_CASES + SHAPE + INDEXING + \
-    COMPARISONS + LOSSES
+    IN_PLACE + COMPARISONS + LOSSES
