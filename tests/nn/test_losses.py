@@ -303,6 +303,23 @@ def test_binary_cross_entropy_probabilities_of_zero_and_one():
     np.testing.assert_allclose(x.grad.array, tx.grad.numpy(), rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_cross_entropy_of_a_sigmoid_deep_in_its_left_tail(dtype):
+    # sigmoid(-20) = 2.06e-9 must survive in float32: rounded to 0 it made the loss the clamped
+    # 100 with a zero gradient, where PyTorch gives 20 and -(1 - sigmoid(-20)) ~ -1
+    logits = np.array([-20.0, -30.0, -60.0, 15.0], dtype=dtype)
+    target = np.array([1.0, 1.0, 1.0, 0.0], dtype=dtype)
+    (z, tz), (t, tt) = both(logits, True), both(target)
+    ours = rg.nn.functional.binary_cross_entropy(rg.sigmoid(z), t, reduction="none")
+    theirs = torch.nn.functional.binary_cross_entropy(torch.sigmoid(tz), tt, reduction="none")
+    np.testing.assert_allclose(ours.array, theirs.detach().numpy(), rtol=1e-6, atol=0)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(z.grad.array, tz.grad.numpy(), rtol=1e-6, atol=0)
+    assert ours.array[0] == pytest.approx(20.0, rel=1e-6)
+    assert z.grad.array[0] == pytest.approx(-1.0, rel=1e-6)
+
+
 def test_kl_div_zero_target_contributes_nothing():
     q = np.log(np.array([[0.5, 0.5, 1e-30], [0.2, 0.3, 0.5]]))
     p = np.array([[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]])

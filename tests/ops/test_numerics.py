@@ -80,6 +80,30 @@ def test_activation_of_extreme_inputs_matches_torch(name, call):
     assert_same(ours.grad, theirs.grad, f"{name} gradient", atol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_keeps_its_relative_precision_in_both_tails(dtype):
+    # (1 + tanh(x/2)) / 2 rounds the left tail to 0 in float32 (sigmoid(-20) is 2.06e-9);
+    # the values down to the smallest normal number of the dtype must match torch's to rtol
+    tiny = np.finfo(dtype).tiny
+    x = np.concatenate([np.linspace(-80.0, 80.0, 1601), [-1e4, 1e4, 0.0, -0.0]]).astype(dtype)
+    x = np.concatenate([x, np.geomspace(1e-8, 30, 200).astype(dtype) * -1])
+    ours, theirs = pair(x)
+    out_ours, out_theirs = rg.sigmoid(ours), torch.sigmoid(theirs)
+    assert out_ours.dtype == (rg.float32 if dtype == np.float32 else rg.float64)
+    reference = out_theirs.detach().numpy()
+    normal = reference >= tiny
+    np.testing.assert_allclose(out_ours.array[normal], reference[normal],
+                               rtol=4e-7 if dtype == np.float32 else 1e-15, atol=0)
+    np.testing.assert_allclose(out_ours.array[~normal], reference[~normal], rtol=0, atol=tiny)
+    assert rg.sigmoid(rg.tensor(-20.0)).item() == pytest.approx(2.0611536e-09, rel=1e-6)
+    out_ours.sum().backward()
+    out_theirs.sum().backward()
+    gradient = theirs.grad.numpy()
+    normal = gradient >= tiny
+    np.testing.assert_allclose(ours.grad.array[normal], gradient[normal],
+                               rtol=1e-6 if dtype == np.float32 else 1e-15, atol=0)
+
+
 # Where PyTorch defines a gradient at a kink or a tie, retrograd gives the same value.
 @pytest.mark.parametrize("name, call, values", [
     ("abs at 0", lambda lib, x: lib.abs(x), [0.0, 1.0]),
