@@ -126,6 +126,17 @@ class Amax(Op):
         return grad.reshape(kept) * share
 
 
+def _var_backward(grad, x, axes, correction):
+    """d var / dx = 2 (x - mean) / (n - correction), the upstream gradient of var's kept shape.
+
+    With no degree of freedom left (n = correction, one element) var is NaN and so is its
+    gradient (PyTorch's 2 / 0 = inf times a zero deviation), rather than a ZeroDivisionError.
+    """
+    dof = _count(x.shape, axes) - correction
+    centered = x - x.mean(axis=axes, keepdims=True)
+    return grad * centered * (2 / dof if dof else math.inf)
+
+
 class Var(Op):
     @staticmethod
     def forward(ctx, x, axes=None, correction=1, keepdim=False):
@@ -137,8 +148,27 @@ class Var(Op):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         kept = _kept_shape(x.shape, ctx.axes)
-        centered = x - x.mean(axis=ctx.axes, keepdims=True)
-        return grad.reshape(kept) * centered * (2 / (_count(x.shape, ctx.axes) - ctx.correction))
+        return _var_backward(grad.reshape(kept), x, ctx.axes, ctx.correction)
+
+
+class Std(Op):
+    @staticmethod
+    def forward(ctx, x, axes=None, correction=1, keepdim=False):
+        out = xp.sqrt(x.var(axis=axes, ddof=correction, keepdims=keepdim))
+        ctx.save_for_backward(x, out)
+        ctx.axes, ctx.correction = axes, correction
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        kept = _kept_shape(x.shape, ctx.axes)
+        out = out.reshape(kept)
+        # d std = d var / (2 std), taken as 0 where std = 0 (a constant has a zero gradient,
+        # not the NaN of sqrt's 1 / 0 times a zero deviation), as PyTorch's std_backward does
+        safe_out = aot.where(out == 0, 1.0, out)
+        grad_var = aot.where(out == 0, 0.0, grad.reshape(kept) / (2 * safe_out))
+        return _var_backward(grad_var, x, ctx.axes, ctx.correction)
 
 
 class LogSumExp(Op):
@@ -263,8 +293,12 @@ def var(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = F
 
 def std(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: int | None = None) -> Tensor:
-    """Standard deviation: the square root of ``var`` with the same arguments."""
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+    """Standard deviation: the square root of ``var`` with the same arguments; its gradient is
+    0 where the standard deviation is 0 (a constant), as in PyTorch."""
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return Std.apply(input, axes=normalize_dims(dim, input.ndim, "std"), correction=correction,
+                     keepdim=keepdim)
 
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:

@@ -2,6 +2,8 @@
 and agree with PyTorch, and the exact special cases (ties, zeros) PyTorch defines."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -114,6 +116,17 @@ def test_sigmoid_keeps_its_relative_precision_in_both_tails(dtype):
     ("maximum tie halves", lambda lib, x: lib.maximum(x, lib.ones(2)), [1.0, 0.0]),
     ("minimum tie halves", lambda lib, x: lib.minimum(x, lib.ones(2)), [1.0, 2.0]),
     ("norm at 0", lambda lib, x: x.norm(), [0.0, 0.0]),
+    ("norm p=3 at 0", lambda lib, x: x.norm(p=3), [0.0, 0.0]),
+    ("norm p=1 at 0", lambda lib, x: x.norm(p=1), [0.0, 0.0]),
+    ("norm p=0.5 at 0", lambda lib, x: x.norm(p=0.5), [0.0, 0.0]),
+    # std_backward is grad / (2 std) masked to 0 where std = 0: a constant has gradient 0
+    ("std of a constant", lambda lib, x: x.std(), [3.0, 3.0, 3.0]),
+    ("std of a constant row", lambda lib, x: x.std(dim=1), [[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]]),
+    ("std correction=0 of a constant", lambda lib, x: lib.std(x, correction=0), [5.0, 5.0]),
+    ("var of a constant", lambda lib, x: x.var(), [3.0, 3.0, 3.0]),
+    # no degree of freedom: var and std are NaN and so are their gradients
+    ("var of one element", lambda lib, x: x.var(), [2.0]),
+    ("std of one element", lambda lib, x: x.std(), [2.0]),
     ("pow 0**2", lambda lib, x: x ** 2, [0.0, 1.0]),
     ("pow 0**x", lambda lib, x: lib.pow(0.0, x), [2.0, 0.5]),
     ("prod of zeros", lambda lib, x: x.prod(), [0.0, 0.0, 3.0]),
@@ -123,13 +136,29 @@ def test_sigmoid_keeps_its_relative_precision_in_both_tails(dtype):
 def test_special_points_match_torch(name, call, values):
     x = np.array(values, dtype=np.float64)
     ours, theirs = pair(x)
-    with np.errstate(divide="ignore"):  # log(0) = -inf and sqrt's 1/0 = inf, as in torch
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        # log(0) = -inf and sqrt's 1/0 = inf as in torch; var of one element warns in both
+        warnings.simplefilter("ignore")
         out_ours = call(rg, ours)
         out_ours.sum().backward()
-    out_theirs = call(torch, theirs)
+        out_theirs = call(torch, theirs)
     out_theirs.sum().backward()
     assert_same(out_ours, out_theirs, name)
     assert_same(ours.grad, theirs.grad, f"{name} gradient")
+
+
+@pytest.mark.parametrize("values", [[3.0, 3.0, 3.0], [1.0, 3.0, 2.0]])
+def test_std_second_order_matches_torch(values):
+    # the Hessian-vector product of std goes through std_backward's masked 1 / (2 std) too
+    direction = np.array([1.0, 2.0, -1.0])
+    results = []
+    for lib, x in zip((rg, torch), pair(np.array(values))):
+        gradient, = lib.autograd.grad(x.std(), x, create_graph=True)
+        second, = lib.autograd.grad((gradient * lib.tensor(direction)).sum(), x)
+        results.append((gradient, second))
+    (grad_ours, second_ours), (grad_theirs, second_theirs) = results
+    assert_same(grad_ours, grad_theirs, "std gradient")
+    assert_same(second_ours, second_theirs, "std second order")
 
 
 def test_pow_gradient_wrt_exponent_at_a_zero_base_matches_torch():
