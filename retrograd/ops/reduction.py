@@ -38,11 +38,20 @@ def _count(shape: tuple, axes: tuple | None) -> int:
     return math.prod(shape) if axes is None else math.prod(shape[a] for a in axes)
 
 
+_INT64 = xp.dtype(xp.int64)
+
+
+def _accumulator(x) -> "xp.dtype | None":
+    """The dtype sum and prod return: int64 for every integer and bool input, as in PyTorch
+    (NumPy's would be uint64 for uint8, which retrograd does not support), else the input's."""
+    return _INT64 if x.dtype.kind in "biu" else None
+
+
 class Sum(Op):
     @staticmethod
     def forward(ctx, x, axes=None, keepdim=False):
         ctx.shape, ctx.axes = x.shape, axes
-        return x.sum(axis=axes, keepdims=keepdim)
+        return x.sum(axis=axes, keepdims=keepdim, dtype=_accumulator(x))
 
     @staticmethod
     def backward(ctx, grad):
@@ -65,7 +74,7 @@ class Mean(Op):
 class Prod(Op):
     @staticmethod
     def forward(ctx, x, axes=None, keepdim=False):
-        out = x.prod(axis=axes, keepdims=keepdim)
+        out = x.prod(axis=axes, keepdims=keepdim, dtype=_accumulator(x))
         ctx.save_for_backward(x, out)
         ctx.axes = axes
         return out

@@ -71,6 +71,9 @@ ERRORS = [
     ("int tensor requires grad", lambda lib, F: lib.tensor([1, 2], requires_grad=True),
      ["floating point", "int64"]),
     ("mean of ints", lambda lib, F: lib.ones(2, dtype=lib.int64).mean(), ["mean", "int64"]),
+    ("mean of uint8", lambda lib, F: lib.ones(2, dtype=lib.uint8).mean(dim=0),
+     ["mean", "uint8"]),
+    ("mean of bools", lambda lib, F: (lib.ones(2) > 0).mean(), ["mean", "bool"]),
     # bad argument values
     ("gelu approximate", lambda lib, F: F.gelu(ones(lib, 2), approximate="fast"),
      ["'none'", "'tanh'", "'fast'"]),
