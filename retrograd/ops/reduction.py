@@ -41,7 +41,7 @@ def _count(shape: tuple, axes: tuple | None) -> int:
 _INT64 = xp.dtype(xp.int64)
 
 
-def _accumulator(x) -> "xp.dtype | None":
+def _accumulator(x) -> xp.dtype | None:
     """The dtype sum and prod return: int64 for every integer and bool input, as in PyTorch
     (NumPy's would be uint64 for uint8, which retrograd does not support), else the input's."""
     return _INT64 if x.dtype.kind in "biu" else None

@@ -106,6 +106,51 @@ def test_sigmoid_keeps_its_relative_precision_in_both_tails(dtype):
                                rtol=1e-6 if dtype == np.float32 else 1e-15, atol=0)
 
 
+def erf_points() -> np.ndarray:
+    """Zero, tiny values, both sides of each of Cody's interval ends (0.46875, 4) and of 6
+    (where erf rounds to 1), and a dense sweep; each with its negative."""
+    rng = np.random.default_rng(0)
+    edges = np.array([0.46875, 4.0, 6.0])
+    positive = np.concatenate([
+        [0.0, 5e-324, 1e-300, 1e-200, 1e-20, 1e-10, 1e-8, 1e-5, 1e-3, 0.1, 0.5, 1.0, 2.0, 3.0,
+         5.0, 26.0, 1e300, np.inf],
+        np.nextafter(edges, 0), edges, np.nextafter(edges, np.inf),
+        np.geomspace(1e-12, 8.0, 2000), rng.uniform(0.0, 7.0, 5000)])
+    return np.concatenate([positive, -positive])
+
+
+def test_erf_matches_torch_to_float64_rounding():
+    x = erf_points()
+    ours, theirs = pair(x)
+    out_ours, out_theirs = rg.erf(ours), torch.erf(theirs)
+    reference = out_theirs.detach().numpy()
+    # both within a few ulp of the true value: 1e-15 relative is about 4.5 ulp
+    np.testing.assert_allclose(out_ours.array, reference, rtol=1e-15, atol=0)
+    assert out_ours.array[x == 0].tolist() == [0.0, 0.0]
+    assert np.signbit(out_ours.array[x == 0]).tolist() == [False, True]  # erf(-0.) = -0.
+    np.testing.assert_array_equal(np.sign(out_ours.array), np.sign(x))  # the sign near 0
+    assert rg.erf(rg.tensor(1e-10, dtype=rg.float64)).item() == pytest.approx(
+        2 / np.sqrt(np.pi) * 1e-10, rel=1e-15)
+    np.testing.assert_array_equal(rg.erf(rg.tensor(-x)).array, -out_ours.array)  # odd
+    with np.errstate(over="ignore"):  # x * x = inf for x = 1e300: exp(-inf) = 0, as in torch
+        out_ours.sum().backward()
+    out_theirs.sum().backward()
+    np.testing.assert_allclose(ours.grad.array, theirs.grad.numpy(), rtol=1e-14, atol=0)
+
+
+def test_erf_in_float32_and_of_integers_and_nan_match_torch():
+    x = erf_points()
+    x = x[np.abs(x) < 3e38].astype(np.float32)
+    ours = rg.erf(rg.tensor(x)).array
+    np.testing.assert_allclose(ours, torch.erf(torch.tensor(x)).numpy(), rtol=2.5e-7, atol=0)
+    assert ours.dtype == np.float32
+    assert_same(rg.erf(rg.tensor([0, 1, -2])), torch.erf(torch.tensor([0, 1, -2])), "erf int64")
+    assert_same(rg.erf(rg.tensor(0.25)), torch.erf(torch.tensor(0.25)), "erf 0-d")
+    nan = [np.nan, 0.1, np.nan, 5.0]
+    assert_same(rg.erf(rg.tensor(nan, dtype=rg.float64)),
+                torch.erf(torch.tensor(nan, dtype=torch.float64)), "erf of NaN")
+
+
 # Where PyTorch defines a gradient at a kink or a tie, retrograd gives the same value.
 @pytest.mark.parametrize("name, call, values", [
     ("abs at 0", lambda lib, x: lib.abs(x), [0.0, 1.0]),
