@@ -13,13 +13,21 @@ from ..tensor import Tensor
 from .engine import grad
 
 
-def _prepare(inputs: Any) -> tuple[tuple, bool]:
+def _prepare(inputs: Any, create_graph: bool) -> tuple[tuple, bool]:
+    """The inputs as the tensors to differentiate with respect to.
+
+    With ``create_graph=True`` an input that requires grad stays in the caller's graph (a view
+    of itself, as PyTorch's ``_grad_preprocess`` does), so that the results can be
+    differentiated with respect to the caller's tensors; otherwise each is a detached copy of
+    the graph's edge that requires grad, and the caller's graph is left untouched.
+    """
     is_tuple = isinstance(inputs, (tuple, list))
     tensors = tuple(inputs) if is_tuple else (inputs,)
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"input {i} must be a Tensor, got {type(t).__name__}")
-    return tuple(t.detach().requires_grad_() for t in tensors), is_tuple
+    return tuple(t.view_as(t) if create_graph and t.requires_grad else t.detach().requires_grad_()
+                 for t in tensors), is_tuple
 
 
 def _as_tuple(outputs: Any) -> tuple[tuple, bool]:
@@ -37,7 +45,7 @@ def _unwrap(values: tuple, is_tuple: bool):
 
 def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False) -> tuple:
     """``(func(inputs), v^T J)``: the vector-Jacobian product, what backward computes."""
-    inputs, inputs_tuple = _prepare(inputs)
+    inputs, inputs_tuple = _prepare(inputs, create_graph)
     outputs, outputs_tuple = _as_tuple(func(*inputs))
     if v is None and (outputs_tuple or outputs[0].numel() != 1):
         raise RuntimeError("vjp: v can be omitted only when func returns a single Tensor with a "
@@ -53,7 +61,7 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False) 
 def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False) -> tuple:
     """``(func(inputs), J v)``: the Jacobian-vector product (forward-mode), computed by the
     double-backward trick: J v = d/du (u^T J)^T v."""
-    inputs, inputs_tuple = _prepare(inputs)
+    inputs, inputs_tuple = _prepare(inputs, create_graph)
     outputs, outputs_tuple = _as_tuple(func(*inputs))
     if v is None:
         if any(t.numel() != 1 for t in inputs):
@@ -77,7 +85,7 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
              vectorize: bool = False) -> Any:
     """The Jacobian of ``func`` at ``inputs``: for one input and one output a Tensor of shape
     ``output.shape + input.shape``; tuples of those for tuples of inputs or outputs."""
-    inputs, inputs_tuple = _prepare(inputs)
+    inputs, inputs_tuple = _prepare(inputs, create_graph)
     outputs, outputs_tuple = _as_tuple(func(*inputs))
     result = []
     for output in outputs:
@@ -104,7 +112,7 @@ def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: boo
             vectorize: bool = False) -> Any:
     """The Hessian of a scalar ``func`` at ``inputs``: shape ``input.shape + input.shape`` for
     one input; a tuple of tuples of blocks for several."""
-    inputs_prepared, inputs_tuple = _prepare(inputs)
+    inputs_prepared, inputs_tuple = _prepare(inputs, create_graph)
 
     def gradient(*values):
         output = func(*values)
