@@ -150,6 +150,10 @@ RULES: dict[type, Rule] = {
     reduction.Var: Rule(
         "var", "var({0})", "the variance's derivative is 2(x − mean)/(n − correction)",
         "2({0} − mean) / (n − correction) · {g}"),
+    reduction.Std: Rule(
+        "std", "std({0})",
+        "std = √var: its derivative is (x − mean)/((n − correction) std), 0 where std = 0",
+        "({0} − mean) / ((n − correction) · {out}) · {g}"),
     reduction.LogSumExp: Rule(
         "logsumexp", "logsumexp({0})", "the derivative of log Σ e^x is the softmax",
         "softmax({0}) · {g}"),
