@@ -22,6 +22,7 @@ from .ops.elementwise import (clamp, cos, erf, exp, log, log1p, maximum, minimum
                               tanh, where)
 from .ops.indexing import cat, chunk, gather, index_add, split, stack
 from .ops.linalg import matmul
+from .ops.promotion import promote_types, result_type
 from .ops.reduction import (amax, amin, argmax, argmin, logsumexp, max, mean, min, norm, prod,
                             std, sum, var)
 from .ops.shape import (diagonal, expand, flatten, narrow, permute, repeat, reshape, squeeze,

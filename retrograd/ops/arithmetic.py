@@ -11,9 +11,10 @@ from ..autograd.function import Op
 from ..backend import xp
 from ..tensor import Tensor
 from . import array_or_tensor as aot
+from .promotion import BinaryOp
 
 
-class Add(Op):
+class Add(BinaryOp):
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -23,7 +24,7 @@ class Add(Op):
         return grad, grad  # addition distributes the gradient unchanged
 
 
-class Sub(Op):
+class Sub(BinaryOp):
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -33,7 +34,7 @@ class Sub(Op):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Op):
+class Mul(BinaryOp):
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
@@ -50,7 +51,9 @@ class Mul(Op):
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
 
-class Div(Op):
+class Div(BinaryOp):
+    _true_division = True  # integers divide in the default float dtype, as in PyTorch
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
@@ -64,7 +67,7 @@ class Div(Op):
         return (grad_a if need_a else None), (-grad_a * a / b if need_b else None)
 
 
-class Pow(Op):
+class Pow(BinaryOp):
     @staticmethod
     def forward(ctx, base, exponent):
         out = base ** exponent

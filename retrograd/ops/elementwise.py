@@ -7,6 +7,7 @@ from ..autograd.function import Op
 from ..backend import xp
 from ..tensor import Tensor
 from . import array_or_tensor as aot
+from .promotion import BinaryOp, promote_operands
 
 
 class Exp(Op):
@@ -216,7 +217,7 @@ class Clamp(Op):
         return grad * inside
 
 
-class Maximum(Op):
+class Maximum(BinaryOp):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -230,7 +231,7 @@ class Maximum(Op):
         return grad * (a > b) + half_on_ties, grad * (a < b) + half_on_ties
 
 
-class Minimum(Op):
+class Minimum(BinaryOp):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -317,9 +318,13 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
 
 
 def where(condition, input, other) -> Tensor:
-    """``input`` where ``condition`` is true, else ``other``, broadcasting all three."""
+    """``input`` where ``condition`` is true, else ``other``, broadcasting all three; the
+    result has their ``torch.result_type``."""
     if isinstance(condition, Tensor):
         condition = condition.array
+    if not (isinstance(input, Tensor) and isinstance(other, Tensor)
+            and input.array.dtype is other.array.dtype):
+        input, other = promote_operands(input, other)
     return Where.apply(xp.asarray(condition, dtype=bool), input, other)
 
 

@@ -219,6 +219,6 @@ def test_every_operation_of_ops_has_a_rule():
         module = importlib.import_module(f"retrograd.ops.{module_info.name}")
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, Op) and cls is not Op and cls.__module__ == module.__name__:
-                if cls not in RULES:
+                if cls not in RULES and "forward" in vars(cls):  # not an abstract base
                     missing.append(cls.__qualname__)
     assert not missing, f"write a rule in retrograd/explain/rules.py for {missing}"
