@@ -123,19 +123,26 @@ class CopySlices(Op):
 
     @staticmethod
     def forward(ctx, base, values, view):
-        ctx.view, ctx.base_overlaps = view, overlaps_itself(base)
+        ctx.view, ctx.base = view, base  # the base's layout decides what the view replays to
         return base
 
     @staticmethod
     def backward(ctx, grad):
         need_base, need_values = ctx.needs_input_grad
-        kept = xp.ones(grad.shape, dtype=bool)
+        # the region is found by replaying the view on a mask laid out as the base: a view
+        # of the same strides (a reshape may view one layout and copy another)
+        kept = xp.ones_like(ctx.base, dtype=bool)
         region = ctx.view(Tensor(kept)).array
-        if ctx.base_overlaps or overlaps_itself(region):  # PyTorch's CopySlices refuses it too
+        if overlaps_itself(ctx.base) or overlaps_itself(region):  # PyTorch refuses it too
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor refers "
                 "to a single memory location: an expand() view was changed in place in a graph; "
                 "clone() the tensor before changing it")
+        if not _is_view_of(region, kept):
+            raise RuntimeError(
+                f"an in-place change through a view of a tensor with strides "
+                f"{ctx.base.strides} cannot be differentiated here; change a .contiguous() "
+                f"copy of the tensor instead")
         grad_base = grad_values = None
         if need_base:
             region[...] = False
@@ -144,6 +151,13 @@ class CopySlices(Op):
             grad_values = ctx.view(grad) if isinstance(grad, Tensor) else \
                 ctx.view(Tensor(grad)).array
         return grad_base, grad_values
+
+
+def _is_view_of(array, owner) -> bool:
+    """True when ``array`` is a view of ``owner``'s memory (NumPy's base chain leads to it)."""
+    while array is not None and array is not owner:
+        array = getattr(array, "base", None)
+    return array is owner
 
 
 def _along_axis_key(index, dim: int) -> tuple:
