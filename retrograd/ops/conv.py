@@ -31,7 +31,7 @@ any order flow through a convolution (``create_graph=True``).
 """
 from __future__ import annotations
 
-import sys
+import math
 import threading
 from typing import Any, NamedTuple
 
@@ -86,36 +86,94 @@ class Geometry(NamedTuple):
 
 # -- array functions: im2col, col2im, and the three products ------------------------------------
 
+class _Lease:
+    """One hand-out of a workspace buffer: the object NumPy arrays made from it keep as their
+    ``base``, so it lives exactly as long as some array or view of the buffer does, and gives
+    the buffer back to its workspace when it goes."""
+    __slots__ = ("__array_interface__", "buffer", "workspace")
+
+    def __init__(self, workspace: Workspace, buffer: tuple, shape: tuple, dtype: Any) -> None:
+        self.workspace = workspace
+        self.buffer = buffer  # (array, its address): keeps the memory valid while views live
+        self.__array_interface__ = {"data": (buffer[1], False), "shape": shape,
+                                    "typestr": dtype.str, "version": 3}
+
+    def __del__(self) -> None:
+        self.workspace.release(self.buffer)
+
+
 class Workspace:
-    """Large scratch arrays kept from one call to the next, reused once nothing refers to them.
+    """Large scratch buffers kept from one call to the next, each handed out to one owner at a
+    time.
 
     Memory fresh from the operating system costs a page fault per page on first write, and a
-    training loop asks for the same im2col matrices (megabytes) at every step, then frees them:
-    the allocator hands that memory back to the system and faults it in again. Keeping them
-    here saves nearly half of a LeNet-5 training step. An array is handed out again only when
-    its reference count shows that nothing else holds it or a view of it (the graph that saved
-    it was freed). At most ``max_bytes`` are kept, the least recently used arrays let go first.
+    training loop asks for the same im2col matrices (megabytes) at every step, then frees them.
+    retrograd/backend.py already makes glibc's malloc keep freed memory, which removes those
+    faults by itself; this workspace keeps the step free of them also where that is switched
+    off (``RETROGRAD_KEEP_FREED_MEMORY=0``) or where malloc is not glibc's.
+
+    Ownership is explicit, with no reading of reference counts: ``empty`` hands a buffer out as
+    an array whose base is a fresh ``_Lease`` object (every view of it keeps the lease alive),
+    and the lease, when it is deleted, puts the buffer back among the free ones: once no array
+    or view of it is left (the graph that saved it was freed). A buffer is never handed out twice
+    at once, so the buffers of one size are at most as many as were ever in use together: what
+    the workspace holds stays flat over any number of steps. At most ``max_bytes`` of free
+    buffers are kept, the least recently released let go first.
     """
 
-    def __init__(self, max_bytes: int = 256 * 2 ** 20) -> None:
+    def __init__(self, max_bytes: int = 64 * 2 ** 20) -> None:
         self.max_bytes = max_bytes
-        self.arrays: list = []  # least recently used first
-        self.lock = threading.Lock()
+        # (uint8 array, its address) that no one uses, least recently released first
+        self.free: list = []
+        self.free_bytes = 0  # what they hold
+        self.in_use = 0  # buffers handed out and not yet released
+        self.allocations = 0  # buffers allocated since the start (reuses do not count)
+        # reentrant: a lease freed by the garbage collector may release while this thread holds it
+        self.lock = threading.RLock()
 
     def empty(self, shape: tuple, dtype: Any) -> Any:
-        """An uninitialised array of ``shape`` and ``dtype``, reused when one is free."""
+        """An uninitialised array of ``shape`` and ``dtype``, in a free buffer when one of its
+        size is kept; the buffer comes back here when the array and its views are gone."""
+        dtype = xp.dtype(dtype)
+        nbytes = dtype.itemsize * math.prod(shape)
+        if nbytes == 0 or dtype.hasobject or dtype.fields is not None:
+            return xp.empty(shape, dtype=dtype)
         with self.lock:
-            for position, array in enumerate(self.arrays):
-                # 3 references: this list, the loop variable and getrefcount's argument
-                if array.shape == shape and array.dtype == dtype and \
-                        sys.getrefcount(array) == 3:
-                    self.arrays.append(self.arrays.pop(position))
-                    return array
-            array = xp.empty(shape, dtype=dtype)
-            self.arrays.append(array)
-            while sum(a.nbytes for a in self.arrays) > self.max_bytes:
-                self.arrays.pop(0)  # whoever uses it keeps it alive
-            return array
+            for position in range(len(self.free) - 1, -1, -1):  # most recently released first
+                if self.free[position][0].nbytes == nbytes:
+                    buffer = self.free.pop(position)
+                    self.free_bytes -= nbytes
+                    break
+            else:
+                buffer = None
+                self.allocations += 1
+            self.in_use += 1
+        if buffer is None:  # NumPy's allocator aligns it to 16 bytes at least
+            array = xp.empty(nbytes, dtype=xp.uint8)
+            buffer = array, array.ctypes.data
+        return xp.asarray(_Lease(self, buffer, tuple(shape), dtype))
+
+    def release(self, buffer: tuple) -> None:
+        """``buffer`` is free again: called by its lease when the last view of it is gone."""
+        with self.lock:
+            self.in_use -= 1
+            if buffer[0].nbytes > self.max_bytes:
+                return
+            self.free.append(buffer)
+            self.free_bytes += buffer[0].nbytes
+            while self.free_bytes > self.max_bytes:
+                self.free_bytes -= self.free.pop(0)[0].nbytes
+
+    def held_bytes(self) -> tuple[int, int]:
+        """(buffers kept free, bytes they hold); buffers in use belong to their owners."""
+        with self.lock:
+            return len(self.free), self.free_bytes
+
+    def clear(self) -> None:
+        """Lets every free buffer go (buffers in use come back as their owners free them)."""
+        with self.lock:
+            self.free.clear()
+            self.free_bytes = 0
 
 
 workspace = Workspace()
