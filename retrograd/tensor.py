@@ -432,22 +432,22 @@ class Tensor:
     # -- comparisons and logic (no gradient) --------------------------------------------------
 
     def __eq__(self, other) -> "Tensor":  # type: ignore[override]
-        return Tensor(self.array == _raw(other))
+        return _compare(xp.equal, self, other)
 
     def __ne__(self, other) -> "Tensor":  # type: ignore[override]
-        return Tensor(self.array != _raw(other))
+        return _compare(xp.not_equal, self, other)
 
     def __lt__(self, other) -> "Tensor":
-        return Tensor(self.array < _raw(other))
+        return _compare(xp.less, self, other)
 
     def __le__(self, other) -> "Tensor":
-        return Tensor(self.array <= _raw(other))
+        return _compare(xp.less_equal, self, other)
 
     def __gt__(self, other) -> "Tensor":
-        return Tensor(self.array > _raw(other))
+        return _compare(xp.greater, self, other)
 
     def __ge__(self, other) -> "Tensor":
-        return Tensor(self.array >= _raw(other))
+        return _compare(xp.greater_equal, self, other)
 
     def __and__(self, other) -> "Tensor":
         return Tensor(self.array & _raw(other))
@@ -949,6 +949,12 @@ def _float_mode(array: ndarray) -> str:
     return "fixed" if scientific else "maxprec"
 
 
+def _compare(ufunc, tensor: Tensor, other: Any) -> Tensor:
+    """A comparison computed in PyTorch's result type: float32 0.1 equals a 0-d float64 0.1."""
+    a, b = promotion.promote_operands(tensor.array, _raw(other))
+    return Tensor(ufunc(a, b))
+
+
 def _raw(value: Any) -> Any:
     return value.array if isinstance(value, Tensor) else value
 
@@ -970,7 +976,8 @@ def _as_tensor_operand(value: Any) -> Tensor:
 # grad mode here too). Everything else tensor.py needs is imported at the top.
 from .autograd import engine  # noqa: E402
 from .autograd.grad_mode import enable_grad, state  # noqa: E402
-from .ops import activation, arithmetic, elementwise, indexing, linalg, reduction  # noqa: E402
+from .ops import (activation, arithmetic, elementwise, indexing, linalg, promotion,  # noqa: E402
+                  reduction)
 from .ops import shape as shape_ops  # noqa: E402
 
 _ufunc_of = {arithmetic.Add: xp.add, arithmetic.Sub: xp.subtract, arithmetic.Mul: xp.multiply,

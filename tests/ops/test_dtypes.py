@@ -207,3 +207,36 @@ def test_result_type_and_promote_types_match_torch():
             expected = torch.promote_types(getattr(torch, a), getattr(torch, b))
             assert rg.promote_types(getattr(rg, a), getattr(rg, b)).name == \
                 str(expected).removeprefix("torch."), (a, b)
+
+
+COMPARISONS = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+               "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+@pytest.mark.parametrize("left", TENSORS)
+def test_comparisons_match_torch_for_every_mix_of_dtypes(left):
+    mismatches = []
+    for right in TENSORS + list(NUMBERS):
+        for name, compare in COMPARISONS.items():
+            theirs, refused = _outcome(lambda lib, a, b: compare(a, b), torch,
+                                       operand(torch, left), operand(torch, right))
+            if refused is not None:
+                continue
+            mine = compare(operand(rg, left), operand(rg, right))
+            if mine.dtype.name != "bool" or not np.array_equal(mine.array, theirs.numpy()):
+                mismatches.append(f"{left} {name} {right}: {mine.array}, torch {theirs.numpy()}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+@pytest.mark.parametrize("name", COMPARISONS)
+def test_comparisons_are_computed_in_the_result_type(name):
+    # a float32 tensor against a 0-d float64 tensor compares in float32, as in torch
+    pairs = [([0.1, 0.2, 0.3], (0.1, "float64")), ([0.1, 1e-8, 0.3], (0.3, "float64")),
+             ([2049.0, 1.0], (2049.0, "float32"))]
+    for values, (value, other_dtype) in pairs:
+        results = []
+        for lib in (rg, torch):
+            a = lib.tensor(values, dtype=lib.float16 if value == 2049.0 else lib.float32)
+            b = lib.tensor(value, dtype=getattr(lib, other_dtype))
+            results.append(np.asarray(COMPARISONS[name](a, b).tolist()))
+        np.testing.assert_array_equal(results[0], results[1], err_msg=f"{values} {name} {value}")
