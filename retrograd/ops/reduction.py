@@ -294,18 +294,26 @@ def amin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 def var(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: int | None = None) -> Tensor:
     """Variance over ``dim`` with Bessel's correction by default (``correction=1``)."""
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
+    correction = _correction(input, unbiased, correction, "var")
     return Var.apply(input, axes=normalize_dims(dim, input.ndim, "var"), correction=correction,
                      keepdim=keepdim)
+
+
+def _correction(input: Tensor, unbiased: bool | None, correction: int | None, name: str) -> int:
+    """The degrees of freedom var and std subtract; refuses what PyTorch refuses."""
+    if not input.is_floating_point():
+        raise RuntimeError(f"{name} needs a floating-point tensor, got {input.dtype} (as in "
+                           f"PyTorch); convert it with .float()")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return correction
 
 
 def std(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: int | None = None) -> Tensor:
     """Standard deviation: the square root of ``var`` with the same arguments; its gradient is
     0 where the standard deviation is 0 (a constant), as in PyTorch."""
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
+    correction = _correction(input, unbiased, correction, "std")
     return Std.apply(input, axes=normalize_dims(dim, input.ndim, "std"), correction=correction,
                      keepdim=keepdim)
 

@@ -74,6 +74,8 @@ ERRORS = [
     ("mean of uint8", lambda lib, F: lib.ones(2, dtype=lib.uint8).mean(dim=0),
      ["mean", "uint8"]),
     ("mean of bools", lambda lib, F: (lib.ones(2) > 0).mean(), ["mean", "bool"]),
+    ("std of ints", lambda lib, F: lib.ones(3, dtype=lib.int64).std(), ["std", "int64"]),
+    ("var of uint8", lambda lib, F: lib.ones(3, dtype=lib.uint8).var(dim=0), ["var", "uint8"]),
     # bad argument values
     ("gelu approximate", lambda lib, F: F.gelu(ones(lib, 2), approximate="fast"),
      ["'none'", "'tanh'", "'fast'"]),
