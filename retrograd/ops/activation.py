@@ -10,35 +10,13 @@ from ..autograd.function import Op
 from ..backend import xp
 from ..tensor import Tensor
 from . import array_or_tensor as aot
-
-
-def stable_sigmoid(x):
-    """``1 / (1 + e^-x)`` in x's dtype, accurate to rounding in both tails, for any x.
-
-    With ``e = exp(-|x|)`` in (0, 1], which never overflows: ``1 / (1 + e)`` for x >= 0 and
-    ``e / (1 + e)`` for x < 0, so the left tail keeps its relative precision (sigmoid(-20) is
-    2.06e-9 in float32, not the 0 that ``(1 + tanh(x/2)) / 2`` rounds to). The numerator is
-    ``max(e, x >= 0)``: 1 where x >= 0, e where x < 0, chosen without a mask select (NumPy's
-    ``where`` and ``copyto(where=)`` are slow on unpredictable masks).
-    """
-    if x.dtype.kind != "f":
-        x = x.astype(xp.float32)  # integers and bools give float32, as in PyTorch
-    elif x.dtype.itemsize == 2:  # float16: computed in float32 and rounded once, as PyTorch does
-        return stable_sigmoid(x.astype(xp.float32)).astype(xp.float16)
-    if x.ndim == 0:  # ufuncs on 0-d arrays return scalars, which out= cannot write into
-        return stable_sigmoid(x.reshape(1)).reshape(())
-    e = xp.abs(x)
-    xp.negative(e, out=e)
-    xp.exp(e, out=e)  # e^-|x|; exp only underflows, which NumPy ignores
-    denominator = e + 1
-    xp.maximum(e, x >= 0, out=e)  # NaN stays NaN
-    return xp.divide(e, denominator, out=denominator)
+from . import kernels
 
 
 class Sigmoid(Op):
     @staticmethod
     def forward(ctx, x):
-        y = stable_sigmoid(x)
+        y = kernels.stable_sigmoid(x)
         ctx.save_for_backward(y)
         return y
 
