@@ -21,6 +21,15 @@ ndarray = numpy.ndarray
 as_strided = numpy.lib.stride_tricks.as_strided
 
 
+def memory_owner(array) -> object:
+    """The object that owns ``array``'s memory: NumPy points a view at it, or at a wrapper of it
+    (``as_strided``), so the walk is one or two steps."""
+    base = getattr(array, "base", None)
+    while base is not None:
+        array, base = base, getattr(base, "base", None)
+    return array
+
+
 def overlaps_itself(array: ndarray) -> bool:
     """True when two elements of ``array`` lie at the same address (a stride of 0)."""
     return 0 in array.strides and array.size > 1 and any(

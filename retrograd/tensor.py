@@ -5,7 +5,12 @@ returns a tensor whose ``grad_fn`` is the graph node that produced it (define-by
 is built while the forward runs, and may differ at every step). ``loss.backward()`` walks that
 graph in reverse and accumulates the gradient of ``loss`` into each leaf's ``.grad``.
 
-``.array`` is the underlying NumPy array (unlike PyTorch, where ``.array`` is a detached Tensor).
+Memory works as in PyTorch. A view (basic indexing, ``view``, ``reshape`` when no copy is
+needed, ``transpose``, ``expand``, ``squeeze``, ``narrow``, ``diagonal``...) shares its base's
+array and version counter; an in-place operation (``add_``, ``x[i] = v``...) writes into that
+memory, so the base and every view see it, and autograd gives PyTorch's gradients (the base's
+history is rebased on the change, as PyTorch's CopySlices does). ``.data`` is a Tensor sharing
+the memory, cut from the graph; ``.array`` is the backing NumPy array itself, for raw speed.
 """
 from __future__ import annotations
 
@@ -687,9 +692,7 @@ class Tensor:
                 "changing it in place")
         if state.grad_enabled and (self.requires_grad or getattr(other, "requires_grad", False)):
             self._check_recordable_in_place()
-            before = Tensor(self.array)  # the old history, with a version of its own
-            before.grad_fn, before.requires_grad = self.grad_fn, self.requires_grad
-            result = compute(before)
+            result = compute(with_history_of(self, self.array))  # its own version counter
             if result.shape != self.shape:
                 raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
                                    f"broadcast shape {list(result.shape)} of an in-place "
@@ -701,9 +704,8 @@ class Tensor:
             if base is None:
                 self.grad_fn, self.requires_grad = result.grad_fn, result.requires_grad
             else:
-                base_before = Tensor(base.array)
-                base_before.grad_fn, base_before.requires_grad = base.grad_fn, base.requires_grad
-                rebased = indexing.CopySlices.apply(base_before, result, view=self.replay_view)
+                rebased = indexing.CopySlices.apply(with_history_of(base, base.array), result,
+                                                    view=self.replay_view)
                 base.grad_fn, base.requires_grad = rebased.grad_fn, True
         else:
             _write_guarded(write)
@@ -871,6 +873,14 @@ _GRAD_FN_SLOT = Tensor.__dict__["grad_fn"]
 _REQUIRES_GRAD_SLOT = Tensor.__dict__["requires_grad"]
 
 
+def with_history_of(source: Tensor, array: ndarray) -> Tensor:
+    """A new tensor over ``array`` that stands for ``source`` in the graph (its ``grad_fn`` and
+    ``requires_grad``) but has a version counter of its own."""
+    alias = Tensor(array)
+    alias.grad_fn, alias.requires_grad = source.grad_fn, source.requires_grad
+    return alias
+
+
 def make_view(source: Tensor, array: ndarray, replay: Callable[[Tensor], Tensor]) -> View:
     """A View of ``source`` over ``array`` (a NumPy view of source's memory).
 
@@ -976,8 +986,15 @@ def _as_tensor_operand(value: Any) -> Tensor:
 # grad mode here too). Everything else tensor.py needs is imported at the top.
 from .autograd import engine  # noqa: E402
 from .autograd.grad_mode import enable_grad, state  # noqa: E402
-from .ops import (activation, arithmetic, elementwise, indexing, linalg, promotion,  # noqa: E402
-                  reduction)
+from .ops import (  # noqa: E402
+    activation,
+    arithmetic,
+    elementwise,
+    indexing,
+    linalg,
+    promotion,
+    reduction,
+)
 from .ops import shape as shape_ops  # noqa: E402
 
 _ufunc_of = {arithmetic.Add: xp.add, arithmetic.Sub: xp.subtract, arithmetic.Mul: xp.multiply,

@@ -29,8 +29,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from ..backend import xp
-from ..tensor import Tensor, make_view
+from ..backend import memory_owner, xp
+from ..tensor import Tensor, make_view, with_history_of
 from .grad_mode import no_grad, state
 
 _OUTPUT = object()  # marks a saved array that is the node's own output
@@ -94,10 +94,10 @@ class Function:
                     getattr(a, "dtype", None) is _FLOAT64 for a in raw_args):
                 out = out.astype(_FLOAT32)  # integers and scalars promote to float32 (PyTorch)
         else:
-            requires_grad = state.grad_enabled and any(
-                isinstance(a, Tensor) and a.requires_grad for a in args)
+            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+            requires_grad = state.grad_enabled and True in ctx.needs_input_grad
             out = _forward_on_tensors(cls, ctx, args, options)
-        if cls._view_of_input and _memory_owner(out) is _memory_owner(args[0].array):
+        if cls._view_of_input and memory_owner(out) is memory_owner(args[0].array):
             rest = args[1:]
             result = make_view(args[0], out, lambda base: cls.apply(base, *rest, **options))
         else:
@@ -113,11 +113,8 @@ class Function:
     def _record(self, args: tuple, out: Any, result: Tensor) -> None:
         # the edges to the inputs' nodes (a leaf tensor stands for itself), with the shape and
         # dtype each input's gradient must have
-        self.parents = parents = [
-            (arg.grad_fn or arg, arg.array.shape, arg.array.dtype)
-            if isinstance(arg, Tensor) and arg.requires_grad else None for arg in args]
-        if not self._forward_on_arrays:  # an Op knew them before its forward
-            self.needs_input_grad = tuple([parent is not None for parent in parents])
+        self.parents = [(arg.grad_fn or arg, arg.array.shape, arg.array.dtype) if needed else None
+                        for arg, needed in zip(args, self.needs_input_grad)]
         # inputs are always created before the operations that use them, so processing nodes
         # by decreasing sequence number is a valid order for the backward walk
         self.sequence_number = next(_sequence_numbers)
@@ -144,9 +141,7 @@ class Function:
                 saved[i] = copy = raw.copy()
                 source = self._saved_sources[i]
                 if isinstance(source, Tensor):  # under create_graph, the same history
-                    alias = Tensor(copy)
-                    alias.grad_fn, alias.requires_grad = source.grad_fn, source.requires_grad
-                    self._saved_sources[i] = alias
+                    self._saved_sources[i] = with_history_of(source, copy)
 
     def _resolve_saved(self, args: tuple, out: Any, result: Tensor) -> None:
         # Remember which saved values are the inputs or the output, so that under
@@ -247,15 +242,6 @@ def _forward_on_tensors(cls, ctx: Function, args: tuple, options: dict) -> Any:
         raise TypeError(f"{cls.__name__}.forward must return a Tensor, got "
                         f"{type(result).__name__}")
     return result.array
-
-
-def _memory_owner(array: Any) -> Any:
-    """The object that owns ``array``'s memory: NumPy points a view at it, or at a wrapper of it
-    (``as_strided``), so the walk is one or two steps."""
-    base = getattr(array, "base", None)
-    while base is not None:
-        array, base = base, getattr(base, "base", None)
-    return array
 
 
 class Op(Function):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Op
-from ..backend import overlaps_itself, xp
+from ..backend import memory_owner, overlaps_itself, xp
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 from .shape import refuse_recorded_in_place
@@ -138,7 +138,7 @@ class CopySlices(Op):
                 "unsupported operation: more than one element of the written-to tensor refers "
                 "to a single memory location: an expand() view was changed in place in a graph; "
                 "clone() the tensor before changing it")
-        if not _is_view_of(region, kept):
+        if memory_owner(region) is not kept:
             raise RuntimeError(
                 f"an in-place change through a view of a tensor with strides "
                 f"{ctx.base.strides} cannot be differentiated here; change a .contiguous() "
@@ -151,13 +151,6 @@ class CopySlices(Op):
             grad_values = ctx.view(grad) if isinstance(grad, Tensor) else \
                 ctx.view(Tensor(grad)).array
         return grad_base, grad_values
-
-
-def _is_view_of(array, owner) -> bool:
-    """True when ``array`` is a view of ``owner``'s memory (NumPy's base chain leads to it)."""
-    while array is not None and array is not owner:
-        array = getattr(array, "base", None)
-    return array is owner
 
 
 def _along_axis_key(index, dim: int) -> tuple:

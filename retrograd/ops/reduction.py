@@ -175,9 +175,15 @@ class Std(Op):
         out = out.reshape(kept)
         # d std = d var / (2 std), taken as 0 where std = 0 (a constant has a zero gradient,
         # not the NaN of sqrt's 1 / 0 times a zero deviation), as PyTorch's std_backward does
-        safe_out = aot.where(out == 0, 1.0, out)
-        grad_var = aot.where(out == 0, 0.0, grad.reshape(kept) / (2 * safe_out))
+        grad_var = _divided_where_nonzero(grad.reshape(kept) / 2, out)
         return _var_backward(grad_var, x, ctx.axes, ctx.correction)
+
+
+def _divided_where_nonzero(numerator, out, power=1):
+    """``numerator / out ** power``, and 0 where ``out`` is 0 (std and norm at a constant)."""
+    zero = out == 0
+    safe_out = aot.where(zero, 1.0, out)
+    return aot.where(zero, 0.0, numerator / (safe_out if power == 1 else safe_out ** power))
 
 
 class LogSumExp(Op):
@@ -216,13 +222,12 @@ class Norm(Op):
         x, out = ctx.saved_tensors
         kept = _kept_shape(x.shape, ctx.axes)
         out = out.reshape(kept)
-        safe_out = aot.where(out == 0, 1.0, out)  # the gradient at the zero vector is 0
-        if ctx.p == 2:
-            return aot.where(out == 0, 0.0, grad.reshape(kept) * x / safe_out)
+        if ctx.p == 2:  # the gradient at the zero vector is 0
+            return _divided_where_nonzero(grad.reshape(kept) * x, out)
         p = ctx.p
         scaled = x * abs(x) ** (p - 2) if p != 1 else aot.sign(x)
         scaled = aot.where(x == 0, 0.0, scaled)
-        return aot.where(out == 0, 0.0, grad.reshape(kept) * scaled / safe_out ** (p - 1))
+        return _divided_where_nonzero(grad.reshape(kept) * scaled, out, p - 1)
 
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
