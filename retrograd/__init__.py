@@ -14,6 +14,7 @@ from .autograd import (enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                        randperm, tensor, zeros, zeros_like)
+from .device import device, get_default_device, set_default_device
 from .dtype import (DType, bool_ as bool, float16, float32, float64, int8, int16, int32, int64,
                     uint8)
 from .ops.activation import log_softmax, relu, sigmoid, softmax
@@ -30,6 +31,9 @@ from .ops.shape import (diagonal, expand, flatten, narrow, permute, repeat, resh
 from .random import Generator, initial_seed, manual_seed, seed
 from . import nn
 from . import utils
+from . import cuda
+from . import backends
+from . import accelerator
 
 clip = clamp
 concatenate = cat

@@ -5,27 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from . import dtype as dtypes
-from .backend import ndarray, xp
-from .random import Generator, float_dtype, normal_array, numpy_generator, uniform_array
+from .backend import backend_for, ndarray, xp
+from .device import DeviceLike, as_device, checked_index, device, to_device
+from .random import Generator, float_dtype, normal_array, random_source, uniform_array
 from .tensor import Tensor, as_array
 
 
-def tensor(data: Any, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A new tensor holding a copy of ``data`` (a number, nested lists, or an array).
+def tensor(data: Any, dtype=None, device: DeviceLike = None,
+           requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (a number, nested lists, or an array), on
+    ``device`` (the default device, "cpu" unless ``rg.set_default_device`` changed it).
 
     Python floats give float32, ints int64, bools bool; a NumPy array keeps its dtype.
     """
     array = as_array(data, dtype)
-    if array is data or (isinstance(data, Tensor) and array is data.array):
-        array = array.copy()
-    return Tensor(array, requires_grad=requires_grad)
+    moved = to_device(array, as_device(device))
+    if moved is array and (array is data or (isinstance(data, Tensor) and array is data.array)):
+        moved = array.copy()
+    return Tensor(moved, requires_grad=requires_grad)
 
 
-def as_tensor(data: Any, dtype=None) -> Tensor:
-    """Like ``tensor`` but shares memory with ``data`` when it already is a suitable array."""
-    if isinstance(data, Tensor) and dtype is None:
-        return data
-    return Tensor(as_array(data, dtype))
+def as_tensor(data: Any, dtype=None, device: DeviceLike = None) -> Tensor:
+    """Like ``tensor`` but shares memory with ``data`` when it already is a suitable array on
+    ``device`` (by default a tensor's own device, else the default device)."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype)
+    return Tensor(to_device(as_array(data, dtype), as_device(device)))
 
 
 def from_numpy(array: ndarray) -> Tensor:
@@ -46,40 +51,56 @@ def _dtype(dtype):
     return dtypes.default_float if dtype is None else dtype
 
 
-def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def _on(device: DeviceLike, build: Any) -> Any:
+    """``build(module)``'s array, made directly on ``device`` with that device's array module."""
+    target = as_device(device)
+    if target.type == "cpu":
+        return build(xp)
+    backend = backend_for(target.type)
+    with backend.on_device(checked_index(backend, target)):
+        return build(backend.module)
+
+
+def zeros(*size, dtype=None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros with the given shape."""
-    return Tensor(xp.zeros(_size(size), dtypes.to_numpy_dtype(_dtype(dtype))),
-                  requires_grad=requires_grad)
+    shape, np_dtype = _size(size), dtypes.to_numpy_dtype(_dtype(dtype))
+    return Tensor(_on(device, lambda m: m.zeros(shape, np_dtype)), requires_grad=requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones(*size, dtype=None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones with the given shape."""
-    return Tensor(xp.ones(_size(size), dtypes.to_numpy_dtype(_dtype(dtype))),
-                  requires_grad=requires_grad)
+    shape, np_dtype = _size(size), dtypes.to_numpy_dtype(_dtype(dtype))
+    return Tensor(_on(device, lambda m: m.ones(shape, np_dtype)), requires_grad=requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty(*size, dtype=None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor with the given shape."""
-    return Tensor(xp.empty(_size(size), dtypes.to_numpy_dtype(_dtype(dtype))),
-                  requires_grad=requires_grad)
+    shape, np_dtype = _size(size), dtypes.to_numpy_dtype(_dtype(dtype))
+    return Tensor(_on(device, lambda m: m.empty(shape, np_dtype)), requires_grad=requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, dtype=None, device: DeviceLike = None,
+         requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value`` (its dtype follows the value, as in PyTorch)."""
     if dtype is None:
         dtype = dtypes.bool_ if isinstance(fill_value, bool) else \
             dtypes.int64 if isinstance(fill_value, int) else dtypes.float32
-    return Tensor(xp.full(_size((size,)) if isinstance(size, int) else tuple(size), fill_value,
-                          dtypes.to_numpy_dtype(dtype)), requires_grad=requires_grad)
-
-
-def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
-    """The n x m identity matrix."""
-    return Tensor(xp.eye(n, m, dtype=dtypes.to_numpy_dtype(_dtype(dtype))),
+    shape = _size((size,)) if isinstance(size, int) else tuple(size)
+    np_dtype = dtypes.to_numpy_dtype(dtype)
+    return Tensor(_on(device, lambda m: m.full(shape, fill_value, np_dtype)),
                   requires_grad=requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype=None, device: DeviceLike = None,
+        requires_grad: bool = False) -> Tensor:
+    """The n x m identity matrix."""
+    np_dtype = dtypes.to_numpy_dtype(_dtype(dtype))
+    return Tensor(_on(device, lambda module: module.eye(n, m, dtype=np_dtype)),
+                  requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device: DeviceLike = None,
+           requires_grad: bool = False) -> Tensor:
     """Values from ``start`` to ``end`` (excluded) by ``step``; int64 when all are ints."""
     if end is None:
         start, end = 0, start
@@ -91,54 +112,63 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     if dtype is None:
         integral = all(isinstance(v, int) for v in (start, end, step))
         dtype = dtypes.int64 if integral else dtypes.float32
-    return Tensor(xp.arange(start, end, step).astype(dtypes.to_numpy_dtype(dtype)),
+    np_dtype = dtypes.to_numpy_dtype(dtype)
+    return Tensor(_on(device, lambda m: m.arange(start, end, step).astype(np_dtype)),
                   requires_grad=requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, dtype=None,
+def linspace(start: float, end: float, steps: int, dtype=None, device: DeviceLike = None,
              requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` (both included)."""
-    return Tensor(xp.linspace(start, end, steps).astype(dtypes.to_numpy_dtype(_dtype(dtype))),
+    np_dtype = dtypes.to_numpy_dtype(_dtype(dtype))
+    return Tensor(_on(device, lambda m: m.linspace(start, end, steps).astype(np_dtype)),
                   requires_grad=requires_grad)
 
 
-def zeros_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros_like(input: Tensor, dtype=None, device: DeviceLike = None,
+               requires_grad: bool = False) -> Tensor:
     """Zeros of ``input``'s shape (and dtype, unless ``dtype`` is given)."""
-    return zeros(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
 
 
-def ones_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones_like(input: Tensor, dtype=None, device: DeviceLike = None,
+              requires_grad: bool = False) -> Tensor:
     """Ones of ``input``'s shape (and dtype, unless ``dtype`` is given)."""
-    return ones(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
 
 
-def full_like(input: Tensor, fill_value: float, dtype=None,
+def full_like(input: Tensor, fill_value: float, dtype=None, device: DeviceLike = None,
               requires_grad: bool = False) -> Tensor:
     """``fill_value`` everywhere, in ``input``'s shape (and dtype, unless ``dtype`` is given)."""
-    return full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return full(input.shape, fill_value, dtype=dtype or input.dtype,
+                device=device or input.device, requires_grad=requires_grad)
 
 
-def empty_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty_like(input: Tensor, dtype=None, device: DeviceLike = None,
+               requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of ``input``'s shape (and dtype, unless ``dtype`` is given)."""
-    return empty(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return empty(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
 
 
 def rand(*size: int, generator: Generator | None = None, dtype=None,
-         requires_grad: bool = False) -> Tensor:
+         device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Samples of U(0, 1) with the given shape (float32 by default)."""
-    return Tensor(uniform_array(_size(size), 0.0, 1.0, float_dtype(dtype), generator),
-                  requires_grad=requires_grad)
+    return Tensor(uniform_array(_size(size), 0.0, 1.0, float_dtype(dtype), generator,
+                                as_device(device)), requires_grad=requires_grad)
 
 
 def randn(*size: int, generator: Generator | None = None, dtype=None,
-          requires_grad: bool = False) -> Tensor:
+          device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Samples of N(0, 1) with the given shape (float32 by default)."""
-    return Tensor(normal_array(_size(size), 0.0, 1.0, float_dtype(dtype), generator),
-                  requires_grad=requires_grad)
+    return Tensor(normal_array(_size(size), 0.0, 1.0, float_dtype(dtype), generator,
+                               as_device(device)), requires_grad=requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: tuple = (), *,
-            generator: Generator | None = None, dtype=None) -> Tensor:
+            generator: Generator | None = None, dtype=None, device: DeviceLike = None) -> Tensor:
     """Integers drawn uniformly from [low, high) (``randint(high, size)`` means low = 0)."""
     if isinstance(high, (tuple, list)):  # randint(high, size), as PyTorch allows
         low, high, size = 0, low, high
@@ -147,20 +177,25 @@ def randint(low: int, high: int | None = None, size: tuple = (), *,
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
     np_dtype = dtypes.int64.np_dtype if dtype is None else dtypes.to_numpy_dtype(dtype)
-    return Tensor(numpy_generator(generator).integers(low, high, size=_size((size,)) if isinstance(
-        size, int) else tuple(size)).astype(np_dtype))
+    shape = _size((size,)) if isinstance(size, int) else tuple(size)
+    source = random_source(generator, as_device(device))
+    return Tensor(source.integers(low, high, size=shape).astype(np_dtype))
 
 
-def randperm(n: int, *, generator: Generator | None = None) -> Tensor:
+def randperm(n: int, *, generator: Generator | None = None, device: DeviceLike = None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
-    return Tensor(numpy_generator(generator).permutation(n).astype(xp.int64))
+    return Tensor(random_source(generator, as_device(device)).permutation(n).astype(xp.int64))
 
 
-def rand_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def rand_like(input: Tensor, dtype=None, device: DeviceLike = None,
+              requires_grad: bool = False) -> Tensor:
     """Samples of U(0, 1) in ``input``'s shape (and dtype, unless ``dtype`` is given)."""
-    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def randn_like(input: Tensor, dtype=None, device: DeviceLike = None,
+               requires_grad: bool = False) -> Tensor:
     """Samples of N(0, 1) in ``input``'s shape (and dtype, unless ``dtype`` is given)."""
-    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)

@@ -19,7 +19,8 @@ from typing import Any, Callable
 
 from . import dtype as dtypes
 from . import random
-from .backend import ndarray, overlaps_itself, xp
+from .backend import array_module, backend_of, is_device_array, ndarray, overlaps_itself, xp
+from .device import CPU, DeviceLike, as_device, device, device_of, on_one_device, to_device
 
 
 def as_array(data: Any, dtype=None) -> ndarray:
@@ -31,6 +32,8 @@ def as_array(data: Any, dtype=None) -> ndarray:
     np_dtype = None if dtype is None else dtypes.to_numpy_dtype(dtype)
     if isinstance(data, Tensor):
         array = data.array
+    elif is_device_array(data):
+        array = data
     elif isinstance(data, (ndarray, xp.generic)):
         array = xp.asarray(data)
     else:
@@ -93,8 +96,18 @@ class Tensor:
         return dtypes.from_numpy_dtype(self.array.dtype)
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> device:
+        """Where the array lives (an ``rg.device``), read from the array itself."""
+        return CPU if type(self.array) is ndarray else device_of(self.array)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    def get_device(self) -> int:
+        """The CUDA device index, or -1 on the CPU (as in PyTorch)."""
+        index = self.device.index
+        return -1 if index is None else index
 
     @property
     def is_leaf(self) -> bool:
@@ -177,11 +190,14 @@ class Tensor:
 
     def __repr__(self) -> str:
         prefix = "tensor("
-        body = xp.array2string(self.array, separator=", ", prefix=prefix, precision=4,
-                               floatmode=_float_mode(self.array))
+        host = backend_of(self.array).to_host(self.array)
+        body = xp.array2string(host, separator=", ", prefix=prefix, precision=4,
+                               floatmode=_float_mode(host))
         extras = []
         if self.array.size == 0 and self.array.ndim != 1:
             extras.append(f"size={self.shape}")
+        if type(self.array) is not ndarray:
+            extras.append(f"device='{self.device}'")
         # as in PyTorch: float32, int64 and bool go unnamed, except that an empty tensor has
         # no values to tell int64 or bool from float32
         unnamed = (dtypes.float32.np_dtype, dtypes.int64.np_dtype, dtypes.bool_.np_dtype)
@@ -196,14 +212,22 @@ class Tensor:
     # -- conversion -------------------------------------------------------------------------
 
     def numpy(self) -> ndarray:
-        """The underlying array (shared, not copied); raises if the tensor requires grad."""
+        """The underlying array (shared, not copied); raises if the tensor requires grad or is
+        not on the CPU."""
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on a Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
-        return self.array
+        return self._host_array()
 
     def __array__(self, dtype=None, copy=None) -> ndarray:
-        return self.array if dtype is None else self.array.astype(dtype)
+        array = self._host_array()
+        return array if dtype is None else array.astype(dtype)
+
+    def _host_array(self) -> ndarray:
+        if type(self.array) is not ndarray:
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
+                            f"Tensor.cpu() to copy the tensor to host memory first.")
+        return self.array
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
@@ -241,13 +265,37 @@ class Tensor:
     def __hash__(self) -> int:
         return id(self)
 
-    def to(self, dtype=None, *args, **kwargs) -> "Tensor":
-        """A tensor of another dtype (``x.to(rg.float64)``); devices other than 'cpu' do not
-        exist yet."""
-        dtype = kwargs.pop("dtype", dtype)
-        if isinstance(dtype, str) and dtype == "cpu" or dtype is None:
-            return self
-        return elementwise.cast(self, dtypes.to_numpy_dtype(dtype))
+    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+        """This tensor on another device and/or of another dtype, in every form PyTorch has:
+        ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (other's device and
+        dtype), with keywords ``device=``, ``dtype=``, ``non_blocking=``, ``copy=``.
+
+        Returns self when nothing changes (unless ``copy=True``); differentiable otherwise.
+        ``non_blocking`` is accepted; copies here always complete before they return.
+        """
+        target, dtype, copy = _to_arguments(args, kwargs)
+        result = self
+        if dtype is not None:
+            np_dtype = dtypes.to_numpy_dtype(dtype)
+            if np_dtype != self.array.dtype:
+                result = elementwise.cast(result, np_dtype)
+        if target is not None and not _already_on(result.array, target):
+            result = elementwise.to_device(result, target)
+        if copy and result is self:
+            result = self.clone()
+        return result
+
+    def cpu(self) -> "Tensor":
+        """This tensor on the CPU (self when it already is there)."""
+        return self if type(self.array) is ndarray else self.to(CPU)
+
+    def cuda(self, device: DeviceLike = None, non_blocking: bool = False) -> "Tensor":
+        """This tensor on a CUDA device (``device`` an index or "cuda:N"; the current one by
+        default)."""
+        target = as_device("cuda" if device is None else device)
+        if target.type != "cuda":
+            raise RuntimeError(f"Invalid device, must be cuda device, got {target}")
+        return self.to(target)
 
     def type(self, dtype=None):
         """The type name (no argument) or a converted tensor, as ``to(dtype)``."""
@@ -275,9 +323,6 @@ class Tensor:
 
     def type_as(self, other: "Tensor") -> "Tensor":
         return self.to(other.dtype)
-
-    def cpu(self) -> "Tensor":
-        return self
 
     def contiguous(self) -> "Tensor":
         """Self when its elements lie in row-major order, else a row-major copy (in the graph)."""
@@ -437,22 +482,22 @@ class Tensor:
     # -- comparisons and logic (no gradient) --------------------------------------------------
 
     def __eq__(self, other) -> "Tensor":  # type: ignore[override]
-        return _compare(xp.equal, self, other)
+        return _compare("equal", self, other)
 
     def __ne__(self, other) -> "Tensor":  # type: ignore[override]
-        return _compare(xp.not_equal, self, other)
+        return _compare("not_equal", self, other)
 
     def __lt__(self, other) -> "Tensor":
-        return _compare(xp.less, self, other)
+        return _compare("less", self, other)
 
     def __le__(self, other) -> "Tensor":
-        return _compare(xp.less_equal, self, other)
+        return _compare("less_equal", self, other)
 
     def __gt__(self, other) -> "Tensor":
-        return _compare(xp.greater, self, other)
+        return _compare("greater", self, other)
 
     def __ge__(self, other) -> "Tensor":
-        return _compare(xp.greater_equal, self, other)
+        return _compare("greater_equal", self, other)
 
     def __and__(self, other) -> "Tensor":
         return Tensor(self.array & _raw(other))
@@ -489,7 +534,9 @@ class Tensor:
         return self.shape == other.shape and bool((self.array == other.array).all())
 
     def allclose(self, other: "Tensor", rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-        return bool(xp.allclose(self.array, _raw(other), rtol=rtol, atol=atol))
+        other_raw = _operand_on_device_of(self, other)
+        return bool(array_module(self.array).allclose(self.array, other_raw, rtol=rtol,
+                                                      atol=atol))
 
     def all(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
         return Tensor(self.array.all(axis=dim, keepdims=keepdim))
@@ -498,10 +545,10 @@ class Tensor:
         return Tensor(self.array.any(axis=dim, keepdims=keepdim))
 
     def isnan(self) -> "Tensor":
-        return Tensor(xp.isnan(self.array))
+        return Tensor(array_module(self.array).isnan(self.array))
 
     def isfinite(self) -> "Tensor":
-        return Tensor(xp.isfinite(self.array))
+        return Tensor(array_module(self.array).isfinite(self.array))
 
     # -- elementwise functions --------------------------------------------------------------
 
@@ -719,11 +766,11 @@ class Tensor:
                 "wrap the update in `with rg.no_grad():` (as optimizers do)")
 
     def _modify_with(self, op, other) -> "Tensor":
-        other_raw = _raw(other)
+        other_raw = _operand_on_device_of(self, other)
+        ufunc = getattr(array_module(self.array), _UFUNC_NAME_OF[op])
         return self.modify_in_place(
             lambda before: op.apply(before, other),
-            lambda: _ufunc_of[op](self.array, other_raw, out=self.array, casting="same_kind"),
-            other)
+            lambda: ufunc(self.array, other_raw, out=self.array, casting="same_kind"), other)
 
     def add_(self, other, alpha: float = 1) -> "Tensor":
         return self._modify_with(arithmetic.Add, other if alpha == 1 else other * alpha)
@@ -744,16 +791,21 @@ class Tensor:
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
         return self.modify_in_place(lambda before: elementwise.clamp(before, min, max),
-                                    lambda: xp.clip(self.array, min, max, out=self.array))
+                                    lambda: array_module(self.array).clip(self.array, min, max, out=self.array))
 
     clip_ = clamp_
 
     def copy_(self, source) -> "Tensor":
         """Copies ``source``'s values (broadcast, cast to this dtype) into this tensor."""
+        if isinstance(source, Tensor) and type(source.array) is not type(self.array):
+            source = source.to(self.device)  # copy_ is how values cross devices
+        elif not isinstance(source, Tensor) and is_device_array(source):
+            source = to_device(source, self.device)
         source_raw = _raw(source)
         return self.modify_in_place(
             lambda before: _overwritten(before, source),
-            lambda: xp.copyto(self.array, source_raw, casting="unsafe"), source)
+            lambda: array_module(self.array).copyto(self.array, source_raw, casting="unsafe"),
+            source)
 
     def fill_(self, value: float) -> "Tensor":
         return self.modify_in_place(lambda before: _overwritten(before, value),
@@ -765,10 +817,11 @@ class Tensor:
 
     def masked_fill_(self, mask: "Tensor", value: float) -> "Tensor":
         """Writes ``value`` where ``mask`` (broadcast to this shape) is true."""
-        mask_raw = _raw(mask)
+        mask_raw, value_raw = _operand_on_device_of(self, mask), _operand_on_device_of(self, value)
         return self.modify_in_place(
             lambda before: elementwise.where(mask, value, before),
-            lambda: xp.copyto(self.array, _raw(value), where=mask_raw, casting="unsafe"), value)
+            lambda: array_module(self.array).copyto(self.array, value_raw, where=mask_raw,
+                                                    casting="unsafe"), value)
 
     def index_add_(self, dim: int, index: "Tensor", source: "Tensor",
                    alpha: float = 1) -> "Tensor":
@@ -777,7 +830,7 @@ class Tensor:
         added = _raw(source) * alpha if alpha != 1 else _raw(source)
         return self.modify_in_place(
             lambda before: indexing.index_add(before, dim, index, source, alpha),
-            lambda: xp.add.at(self.array, key, added), source)
+            lambda: backend_of(self.array).scatter_add(self.array, key, added), source)
 
     def index_add(self, dim: int, index: "Tensor", source: "Tensor",
                   alpha: float = 1) -> "Tensor":
@@ -785,12 +838,14 @@ class Tensor:
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> "Tensor":
         """Fills with samples of N(mean, std^2) from ``generator`` (the global one by default)."""
-        values = random.normal_array(self.shape, mean, std, self.array.dtype, generator)
+        values = random.normal_array(self.shape, mean, std, self.array.dtype, generator,
+                                     self.device)
         return self.copy_(values)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> "Tensor":
         """Fills with samples of U(a, b) from ``generator`` (the global one by default)."""
-        values = random.uniform_array(self.shape, a, b, self.array.dtype, generator)
+        values = random.uniform_array(self.shape, a, b, self.array.dtype, generator,
+                                      self.device)
         return self.copy_(values)
 
     def __setitem__(self, key, value) -> None:
@@ -959,10 +1014,64 @@ def _float_mode(array: ndarray) -> str:
     return "fixed" if scientific else "maxprec"
 
 
-def _compare(ufunc, tensor: Tensor, other: Any) -> Tensor:
+def _compare(ufunc_name: str, tensor: Tensor, other: Any) -> Tensor:
     """A comparison computed in PyTorch's result type: float32 0.1 equals a 0-d float64 0.1."""
-    a, b = promotion.promote_operands(tensor.array, _raw(other))
-    return Tensor(ufunc(a, b))
+    a, b = tensor.array, _raw(other)
+    if isinstance(other, Tensor) and type(b) is not type(a):
+        a, b = on_one_device([a, b])
+    a, b = promotion.promote_operands(a, b)
+    return Tensor(getattr(array_module(a), ufunc_name)(a, b))
+
+
+def _operand_on_device_of(tensor: Tensor, other: Any) -> Any:
+    """``other``'s array, for an in-place change of ``tensor``: on its device (a 0-d CPU tensor
+    goes along, as a number), else PyTorch's error."""
+    raw = _raw(other)
+    if isinstance(other, Tensor) and type(raw) is not type(tensor.array):
+        if type(raw) is not ndarray or raw.ndim != 0:
+            on_one_device([tensor.array, raw])  # raises: two devices
+        return to_device(raw, tensor.device)
+    return raw
+
+
+def _to_arguments(args: tuple, kwargs: dict) -> tuple:
+    """``Tensor.to``'s arguments as (device or None, dtype or None, copy)."""
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "copy", "memory_format"}
+    if unknown:
+        raise TypeError(f"to() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    target, dtype = kwargs.get("device"), kwargs.get("dtype")
+    rest = list(args)
+    if rest and isinstance(rest[0], Tensor):
+        other = rest.pop(0)
+        target, dtype = other.device, other.dtype
+    elif rest and _is_dtype(rest[0]):
+        dtype = rest.pop(0)
+    elif rest and (rest[0] is None or isinstance(rest[0], (str, device, int))) and \
+            not isinstance(rest[0], bool):
+        target = rest.pop(0)
+        if rest and (rest[0] is None or _is_dtype(rest[0])):
+            dtype = rest.pop(0)
+    flags = rest[:2]  # non_blocking, copy, as PyTorch takes them positionally
+    if len(rest) > 2 or not all(isinstance(f, bool) for f in flags):
+        raise TypeError(f"to() received an invalid combination of arguments: {args!r}; expected "
+                        f"to(dtype), to(device, dtype), to(other) and the keywords device=, "
+                        f"dtype=, non_blocking=, copy=")
+    copy = kwargs.get("copy", flags[1] if len(flags) > 1 else False)
+    return (None if target is None else as_device(target)), dtype, copy
+
+
+def _is_dtype(value: Any) -> bool:
+    if isinstance(value, (dtypes.DType, xp.dtype)):
+        return True
+    return isinstance(value, type) and (value in (float, int, bool) or issubclass(value,
+                                                                                xp.generic))
+
+
+def _already_on(array: Any, target: device) -> bool:
+    """True when ``array`` is on ``target`` ("cuda" without index means the current device)."""
+    here = CPU if type(array) is ndarray else device_of(array)
+    return here.type == target.type and (target.index is None or target.index == here.index or
+                                         (here.index is None and target.index == 0))
 
 
 def _raw(value: Any) -> Any:
@@ -976,7 +1085,7 @@ def _alias(torch_value, numpy_value):
 def _as_tensor_operand(value: Any) -> Tensor:
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, ndarray):
+    if is_device_array(value):
         return Tensor(value)
     raise TypeError(f"expected a Tensor operand, got {type(value).__name__}")
 
@@ -997,6 +1106,6 @@ from .ops import (  # noqa: E402
 )
 from .ops import shape as shape_ops  # noqa: E402
 
-_ufunc_of = {arithmetic.Add: xp.add, arithmetic.Sub: xp.subtract, arithmetic.Mul: xp.multiply,
-             arithmetic.Div: xp.divide}
+_UFUNC_NAME_OF = {arithmetic.Add: "add", arithmetic.Sub: "subtract", arithmetic.Mul: "multiply",
+                  arithmetic.Div: "divide"}
 

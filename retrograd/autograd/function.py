@@ -29,11 +29,13 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from ..backend import memory_owner, xp
+from ..backend import array_module, is_device_array, memory_owner, xp
+from ..device import on_one_device
 from ..tensor import Tensor, make_view, with_history_of
 from .grad_mode import no_grad, state
 
 _OUTPUT = object()  # marks a saved array that is the node's own output
+_ONE_DEVICE = object()  # marks inputs of more than one array type
 _sequence_numbers = itertools.count()
 _FLOAT64, _FLOAT32 = xp.dtype(xp.float64), xp.dtype(xp.float32)
 _CONSTANT_TYPES = (int, float, xp.ndarray, xp.generic)  # non-tensor arguments an operation accepts
@@ -70,16 +72,26 @@ class Function:
         ctx = cls.__new__(cls)
         if cls._forward_on_arrays:
             raw_args, needs = [], []
+            array_type = None
             for arg in args:
                 if isinstance(arg, Tensor):
-                    raw_args.append(arg.array)
+                    raw = arg.array
+                    if type(raw) is not array_type:
+                        if array_type is None:
+                            array_type = type(raw)
+                        else:
+                            array_type = _ONE_DEVICE  # two array types: sorted out below
+                    raw_args.append(raw)
                     needs.append(arg.requires_grad)
                 else:
-                    if not isinstance(arg, _CONSTANT_TYPES) and arg is not None:
+                    if not isinstance(arg, _CONSTANT_TYPES) and arg is not None and \
+                            not is_device_array(arg):
                         raise TypeError(f"{cls.__name__}: expected Tensors or numbers, got a "
                                         f"{type(arg).__name__}; wrap it with rg.tensor(...)")
                     raw_args.append(arg)
                     needs.append(False)
+            if array_type is _ONE_DEVICE:
+                raw_args = _on_one_device(args, raw_args)
             requires_grad = True in needs and state.grad_enabled
             # known before forward, so that forward saves only what the needed gradients use
             ctx.needs_input_grad = tuple(needs) if requires_grad else \
@@ -137,7 +149,7 @@ class Function:
         if not saved:
             return
         for i, raw in enumerate(saved):
-            if isinstance(raw, xp.ndarray) and xp.may_share_memory(raw, array):
+            if type(raw) is type(array) and array_module(array).may_share_memory(raw, array):
                 saved[i] = copy = raw.copy()
                 source = self._saved_sources[i]
                 if isinstance(source, Tensor):  # under create_graph, the same history
@@ -232,6 +244,15 @@ class Function:
     @staticmethod
     def backward(ctx: "Function", *grad_outputs: Any) -> Any:
         raise NotImplementedError("subclasses of Function define backward(ctx, *grad_outputs)")
+
+
+def _on_one_device(args: tuple, raw_args: list) -> list:
+    """The tensors' arrays on one device (a 0-d CPU tensor goes along), or PyTorch's error."""
+    positions = [i for i, arg in enumerate(args) if isinstance(arg, Tensor)]
+    moved = on_one_device([raw_args[i] for i in positions])
+    for i, array in zip(positions, moved):
+        raw_args[i] = array
+    return raw_args
 
 
 def _forward_on_tensors(cls, ctx: Function, args: tuple, options: dict) -> Any:

@@ -101,6 +101,10 @@ RULES: dict[type, Rule] = {
     elementwise.Cast: Rule(
         "cast", "{0} (converted)",
         "a conversion passes the gradient unchanged (in the input's dtype)", "{g}"),
+    elementwise.ToDevice: Rule(
+        "to device", "{0} (moved)",
+        "a move between devices passes the gradient unchanged, back to the input's device",
+        "{g}"),
     # activations
     activation.Sigmoid: Rule(
         "σ", "σ({0})",

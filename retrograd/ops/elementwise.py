@@ -5,6 +5,8 @@ import math
 
 from ..autograd.function import Op
 from ..backend import xp
+from ..device import device_of
+from ..device import to_device as move_array
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 from . import kernels
@@ -271,6 +273,29 @@ class Cast(Op):
     @staticmethod
     def backward(ctx, grad):
         return grad  # the engine casts the gradient back to the input's dtype
+
+
+class ToDevice(Op):
+    _float32_from_integers = False
+
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx.source = device_of(x)
+        return move_array(x, device)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if isinstance(grad, Tensor):
+            return grad.to(ctx.source)
+        return move_array(grad, ctx.source)
+
+
+def to_device(input: Tensor, device) -> Tensor:
+    """``input`` copied to ``device`` (an ``rg.device``); the gradient flows back to where
+    ``input`` is."""
+    if not input.array.dtype.kind == "f":  # no gradient to carry
+        return Tensor(move_array(input.array, device))
+    return ToDevice.apply(input, device=device)
 
 
 def sign(input: Tensor) -> Tensor:

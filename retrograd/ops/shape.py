@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Op
-from ..backend import as_strided, xp
+from ..backend import array_module, backend_of
 from ..tensor import Tensor, View
 from . import array_or_tensor as aot
 
@@ -55,7 +55,8 @@ class Expand(Op):
         strides = (0,) * leading + tuple(0 if size == 1 and shape[leading + i] != 1 else stride
                                          for i, (size, stride) in enumerate(zip(x.shape,
                                                                                 x.strides)))
-        return as_strided(x, shape, strides, writeable=x.flags.writeable)
+        backend = backend_of(x)
+        return backend.as_strided(x, shape, strides, writeable=backend.writeable(x))
 
     @staticmethod
     def backward(ctx, grad):
@@ -68,10 +69,8 @@ class Diagonal(Op):
     @staticmethod
     def forward(ctx, x, offset, dim1, dim2):
         ctx.input_shape, ctx.axes = x.shape, (offset, dim1, dim2)
-        out = xp.diagonal(x, offset, dim1, dim2)
-        if x.flags.writeable:
-            out.flags.writeable = True  # NumPy's diagonal is read-only by default; PyTorch's isn't
-        return out
+        out = array_module(x).diagonal(x, offset, dim1, dim2)
+        return backend_of(x).writeable_like(out, x)  # PyTorch's diagonal is writeable
 
     @staticmethod
     def backward(ctx, grad):
@@ -85,9 +84,9 @@ class DiagonalIntoZeros(Op):
     def forward(ctx, grad, axes, shape):
         if ctx is not None:
             ctx.axes = axes
+        xp = array_module(grad)
         out = xp.zeros(shape, dtype=grad.dtype)
-        diagonal = xp.diagonal(out, *axes)
-        diagonal.flags.writeable = True
+        diagonal = backend_of(out).writeable_like(xp.diagonal(out, *axes), out)
         diagonal[...] = grad
         return out
 
@@ -101,7 +100,7 @@ class Repeat(Op):
     def forward(ctx, x, repeats):
         ctx.input_shape = (1,) * (len(repeats) - x.ndim) + x.shape
         ctx.repeats = repeats
-        return xp.tile(x, repeats)
+        return array_module(x).tile(x, repeats)
 
     @staticmethod
     def backward(ctx, grad):
