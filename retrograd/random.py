@@ -105,6 +105,12 @@ def manual_seed_device(device_type: str, seed: int) -> None:
             generator.manual_seed(seed)
 
 
+def forget_device_generators(device_type: str) -> None:
+    """Drops the default generators of ``device_type`` (its backend was replaced)."""
+    for key in [key for key in _device_generators if key[0] == device_type]:
+        del _device_generators[key]
+
+
 def seed() -> int:
     """Seeds the global generator from the operating system's entropy; returns the seed."""
     new_seed = int(xp.random.SeedSequence().entropy % (2 ** 63))

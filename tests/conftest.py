@@ -11,6 +11,9 @@ from hypothesis import HealthCheck, settings
 
 import retrograd as rg
 from retrograd.autograd.grad_mode import state
+from retrograd.backend import unregister_backend
+
+import fake_cupy
 
 settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
@@ -34,3 +37,15 @@ def seeded():
     rg.manual_seed(0)
     np.random.seed(0)
     yield
+
+
+@pytest.fixture
+def fake_cuda():
+    """Makes retrograd's "cuda" device the CuPy stand-in of ``fake_cupy`` for one test, with
+    freshly seeded generators; returns its backend."""
+    backend = fake_cupy.install()
+    rg.manual_seed(0)
+    yield backend
+    rg.set_default_device("cpu")
+    unregister_backend("cuda")
+    rg.random.forget_device_generators("cuda")

@@ -168,9 +168,10 @@ def draw_inputs(case: Case, dtype, shapes: tuple | None = None) -> list[np.ndarr
     return arrays
 
 
-def as_tensors(lib, arrays: list[np.ndarray], args: tuple) -> list:
-    """The arrays as ``lib`` tensors; differentiable float inputs require grad."""
-    return [lib.tensor(array, requires_grad=arg.differentiable and array.dtype.kind == "f")
+def as_tensors(lib, arrays: list[np.ndarray], args: tuple, device: str = "cpu") -> list:
+    """The arrays as ``lib`` tensors on ``device``; differentiable float inputs require grad."""
+    return [lib.tensor(array, device=device,
+                       requires_grad=arg.differentiable and array.dtype.kind == "f")
             for array, arg in zip(arrays, args)]
 
 
@@ -198,26 +199,33 @@ def _assert_arrays_match(actual: np.ndarray, expected: np.ndarray, what: str, rt
         np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
 
 
-def assert_same(ours: rg.Tensor, theirs: torch.Tensor, what: str, atol: float = 0.0) -> None:
-    """Same shape, same dtype, and values within the dtype's tolerance (exact for ints, bools)."""
-    actual = ours.array
+def assert_same(ours: rg.Tensor, theirs: torch.Tensor, what: str, atol: float = 0.0,
+                device: str = "cpu") -> None:
+    """Same shape, same dtype, and values within the dtype's tolerance (exact for ints, bools);
+    ``ours`` must be on ``device``."""
+    assert ours.device.type == device, \
+        f"{what}: on {ours.device}, expected {device}"
+    actual = ours.cpu().array
     tolerance = TOLERANCES[actual.dtype] if actual.dtype.kind == "f" else dict(rtol=0, atol=0)
     _assert_arrays_match(actual, theirs.detach().numpy(), what, tolerance["rtol"],
                          max(tolerance["atol"], atol))
 
 
-def check_against_torch(case: Case, dtype, shapes: tuple | None = None) -> None:
-    """Runs the case in both libraries on the same data and compares outputs and gradients.
+def check_against_torch(case: Case, dtype, shapes: tuple | None = None,
+                        device: str = "cpu") -> None:
+    """Runs the case in both libraries on the same data and compares outputs and gradients;
+    retrograd's inputs are on ``device`` (torch's on the CPU).
 
     The gradients are vector-Jacobian products with the same random upstream gradient, so
     every entry of the Jacobian matters.
     """
     arrays = draw_inputs(case, dtype, shapes)
-    ours_in, theirs_in = as_tensors(rg, arrays, case.args), as_tensors(torch, arrays, case.args)
+    ours_in = as_tensors(rg, arrays, case.args, device)
+    theirs_in = as_tensors(torch, arrays, case.args)
     ours, theirs = case.run(rg, *ours_in), case.run(torch, *theirs_in)
     assert len(ours) == len(theirs), f"{case.name}: {len(ours)} outputs, torch {len(theirs)}"
     for i, (mine, reference) in enumerate(zip(ours, theirs)):
-        assert_same(mine, reference, f"{case.name} output {i}", case.atol)
+        assert_same(mine, reference, f"{case.name} output {i}", case.atol, device)
         assert mine.requires_grad == reference.requires_grad, \
             f"{case.name} output {i}: requires_grad {mine.requires_grad}, torch " \
             f"{reference.requires_grad}"
@@ -226,7 +234,8 @@ def check_against_torch(case: Case, dtype, shapes: tuple | None = None) -> None:
     rng = np.random.default_rng(1)
     upstream = [rng.standard_normal(o.shape).astype(dtype) for o in floating(ours)]
     ours_wrt, theirs_wrt = differentiable_inputs(ours_in), differentiable_inputs(theirs_in)
-    our_grads = rg.autograd.grad(floating(ours), ours_wrt, [rg.tensor(u) for u in upstream],
+    our_grads = rg.autograd.grad(floating(ours), ours_wrt,
+                                 [rg.tensor(u, device=device) for u in upstream],
                                  allow_unused=True)
     their_grads = torch.autograd.grad(floating(theirs), theirs_wrt,
                                       [torch.tensor(u) for u in upstream], allow_unused=True)
@@ -234,12 +243,12 @@ def check_against_torch(case: Case, dtype, shapes: tuple | None = None) -> None:
         # an input that does not reach the output gets None in both: compare it as zeros
         mine = rg.zeros_like(ours_wrt[i]) if mine is None else mine
         reference = torch.zeros_like(theirs_wrt[i]) if reference is None else reference
-        assert_same(mine, reference, f"{case.name} gradient of input {i}", case.atol)
+        assert_same(mine, reference, f"{case.name} gradient of input {i}", case.atol, device)
 
 
-def check_gradients(case: Case, second_order: bool = False) -> None:
-    """``rg.autograd.gradcheck`` (or ``gradgradcheck``) of the case in float64."""
-    inputs = as_tensors(rg, draw_inputs(case, np.float64), case.args)
+def check_gradients(case: Case, second_order: bool = False, device: str = "cpu") -> None:
+    """``rg.autograd.gradcheck`` (or ``gradgradcheck``) of the case in float64, on ``device``."""
+    inputs = as_tensors(rg, draw_inputs(case, np.float64), case.args, device)
 
     def function(*tensors):
         return floating(case.run(rg, *tensors))

@@ -39,6 +39,20 @@ def test_gradgradcheck(case):
     check_gradients(case, second_order=True)
 
 
+# The same table on a second device: the CuPy stand-in of tests/fake_cupy.py as "cuda". Every
+# output and gradient must stay on the device and match torch as on the CPU.
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("case", cases())
+def test_matches_torch_on_device(case, dtype, fake_cuda):
+    check_against_torch(case, dtype, device="cuda")
+
+
+@pytest.mark.parametrize("case", cases(minimum_order=2))
+def test_gradgradcheck_on_device(case, fake_cuda):
+    check_gradients(case, second_order=True, device="cuda")
+
+
 @pytest.mark.parametrize("case", cases(broadcast=True))
 @settings(max_examples=15)  # per operation; both dtypes run for each drawn set of shapes
 @given(data=st.data())
