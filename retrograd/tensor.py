@@ -147,7 +147,7 @@ class Tensor:
 
     def data_ptr(self) -> int:
         """The address of the first element."""
-        return self.array.__array_interface__["data"][0]
+        return backend_of(self.array).data_ptr(self.array)
 
     def is_contiguous(self) -> bool:
         """True when the elements lie in memory in row-major order, without gaps."""
@@ -851,7 +851,7 @@ class Tensor:
     def __setitem__(self, key, value) -> None:
         """``x[key] = value``: writes into x's memory; in a graph, ``value`` gets the gradient
         of the positions it fills and x's history the rest (PyTorch's index_put_)."""
-        key = indexing.normalize_key(key)
+        key = indexing.normalize_key(key, self.array)
         if indexing.is_basic(key):  # as PyTorch: a view of the positions, copied into
             self[key].copy_(value)
             return

@@ -19,7 +19,7 @@ import traceback
 import warnings
 from typing import Any, Sequence
 
-from ..backend import xp
+from ..backend import array_module, is_device_array
 from .grad_mode import ModeSetter, ModeSwitch, state
 
 # frames in these files are retrograd's own; the first frame outside is the user's code
@@ -80,9 +80,10 @@ def _user_frame() -> str:
 
 def _bad(value: Any) -> str | None:
     """'NaN' or 'Inf' when ``value`` (an array, or a Tensor under create_graph) holds one."""
-    array = value if isinstance(value, xp.ndarray) else getattr(value, "array", None)
-    if not isinstance(array, xp.ndarray) or array.dtype.kind not in "fc":
+    array = value if is_device_array(value) else getattr(value, "array", None)
+    if not is_device_array(array) or array.dtype.kind not in "fc":
         return None
+    xp = array_module(array)
     if xp.isnan(array).any():
         return "NaN"
     if xp.isinf(array).any():

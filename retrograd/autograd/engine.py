@@ -13,7 +13,7 @@ import heapq
 import threading
 from typing import Any, Sequence
 
-from ..backend import xp
+from ..backend import array_module, backend_of, is_device_array, ndarray
 from ..tensor import Tensor
 from .anomaly import check_backward
 from .function import Function
@@ -107,7 +107,9 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
                 leaf.grad = grad if leaf.grad is None else leaf.grad + grad
             elif leaf.grad is None:
                 # copy on first write so that .grad never aliases a view or another leaf's .grad
-                if grad.base is not None or not grad.flags.writeable or id(grad) in owned_ids:
+                writeable = grad.flags.writeable if type(grad) is ndarray else \
+                    backend_of(grad).writeable(grad)  # a device array has no flags.writeable
+                if grad.base is not None or not writeable or id(grad) in owned_ids:
                     grad = grad.copy()
                 owned_ids.add(id(grad))
                 leaf.grad = Tensor(grad)
@@ -207,11 +209,15 @@ def _as_grad(value: Any, like: Tensor, create_graph: bool, what: str) -> Any:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs: {what} has shape "
                 f"{tuple(like.shape)}; pass gradient= (a tensor of that shape) to backward")
-        value = xp.array(1, like.array.dtype).reshape(like.array.shape)  # quicker than ones()
+        # on the output's device; quicker than ones()
+        value = array_module(like.array).array(1, like.array.dtype).reshape(like.array.shape)
     elif isinstance(value, Tensor):
+        if type(value.array) is not type(like.array):
+            raise RuntimeError(f"invalid gradient - expected device {like.device} but got "
+                               f"{value.device}")
         value = value if create_graph else value.array
-    else:
-        value = xp.asarray(value, dtype=like.array.dtype)
+    else:  # host data or an array: made on the output's device
+        value = array_module(like.array).asarray(value, dtype=like.array.dtype)
     if tuple(value.shape) != like.array.shape:
         raise RuntimeError(f"gradient has shape {tuple(value.shape)} but {what} has shape "
                            f"{tuple(like.shape)}; they must match")
@@ -223,7 +229,7 @@ def _as_grad(value: Any, like: Tensor, create_graph: bool, what: str) -> Any:
 def _seed_gradients(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list:
     """The gradients the walk starts from, one per output: ``grad_outputs`` (one, or a sequence)
     checked against the outputs, ones for a one-element output given None."""
-    if grad_outputs is None or isinstance(grad_outputs, (Tensor, xp.ndarray)):
+    if grad_outputs is None or isinstance(grad_outputs, Tensor) or is_device_array(grad_outputs):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     for i, output in enumerate(outputs):
         if not isinstance(output, Tensor):

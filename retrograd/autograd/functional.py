@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..backend import xp
+from ..backend import array_module
 from ..ops.indexing import stack
 from ..tensor import Tensor
 from .engine import grad
@@ -36,7 +36,8 @@ def _as_tuple(outputs: Any) -> tuple[tuple, bool]:
 
 
 def _zeros_for_unused(grads: tuple, like: tuple) -> tuple:
-    return tuple(Tensor(xp.zeros_like(t.array)) if g is None else g for g, t in zip(grads, like))
+    return tuple(Tensor(array_module(t.array).zeros_like(t.array)) if g is None else g
+                 for g, t in zip(grads, like))
 
 
 def _unwrap(values: tuple, is_tuple: bool):
@@ -66,9 +67,10 @@ def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False) 
     if v is None:
         if any(t.numel() != 1 for t in inputs):
             raise RuntimeError("jvp: v can be omitted only when every input has one element")
-        v = tuple(Tensor(xp.ones_like(t.array)) for t in inputs)
+        v = tuple(Tensor(array_module(t.array).ones_like(t.array)) for t in inputs)
     v, _ = _as_tuple(v)
-    dummies = tuple(Tensor(xp.zeros_like(o.array), requires_grad=True) for o in outputs)
+    dummies = tuple(Tensor(array_module(o.array).zeros_like(o.array), requires_grad=True)
+                    for o in outputs)
     vjps = grad(outputs, inputs, dummies, create_graph=True, allow_unused=True)
     used = [(g, direction) for g, direction in zip(vjps, v) if g is not None]
     if used:
@@ -100,7 +102,8 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
             for row, g in zip(rows, _zeros_for_unused(grads, inputs)):
                 row.append(g)
         blocks = tuple(stack(row).reshape(output.shape + t.shape) if row else
-                       Tensor(xp.zeros(output.shape + t.shape, dtype=t.array.dtype))
+                       Tensor(array_module(t.array).zeros(output.shape + t.shape,
+                                                          dtype=t.array.dtype))
                        for row, t in zip(rows, inputs))
         if not create_graph:
             blocks = tuple(b.detach() for b in blocks)

@@ -2,13 +2,15 @@
 
 ``(f(t + eps) - f(t - eps)) / (2 eps)`` is slow (two evaluations per input element) but hard to
 get wrong; backpropagation is fast but easy to get wrong. Comparing them on small inputs, in
-float64, is how every operation of retrograd is verified.
+float64, is how every operation of retrograd is verified. Inputs may be on any device: they are
+perturbed there, and the Jacobians are compared on the host.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from ..backend import xp
+from ..backend import array_module, backend_of, xp
+from ..device import device_of, to_device
 from ..tensor import Tensor
 from .engine import grad as autograd_grad
 from .grad_mode import enable_grad, no_grad
@@ -26,6 +28,11 @@ def _outputs(fn: Callable, inputs: Sequence[Tensor]) -> tuple:
     return tuple(o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor))
 
 
+def _on_host(array: Any) -> Any:
+    """``array`` as a flat float64 NumPy array."""
+    return backend_of(array).to_host(array).astype(xp.float64).ravel()
+
+
 def _numerical_jacobians(fn, inputs, differentiable, eps) -> list:
     """jacobians[i][j]: d output_j / d input_i, shape (input_i.numel(), output_j.numel())."""
     with no_grad():
@@ -33,14 +40,15 @@ def _numerical_jacobians(fn, inputs, differentiable, eps) -> list:
         jacobians = []
         for i in differentiable:
             flat = inputs[i].array.reshape(-1)  # a view: writing it perturbs the input
+            # a copy to read from: CuPy's flat[k] is a 0-d view, which writing flat[k] changes
+            original = flat.copy()
             columns = [xp.zeros((flat.size, o.numel())) for o in outputs]
             for k in range(flat.size):
-                original = flat[k]
-                flat[k] = original + eps
-                plus = [o.array.astype(xp.float64).ravel() for o in _outputs(fn, inputs)]
-                flat[k] = original - eps
-                minus = [o.array.astype(xp.float64).ravel() for o in _outputs(fn, inputs)]
-                flat[k] = original
+                flat[k] = original[k] + eps
+                plus = [_on_host(o.array) for o in _outputs(fn, inputs)]
+                flat[k] = original[k] - eps
+                minus = [_on_host(o.array) for o in _outputs(fn, inputs)]
+                flat[k] = original[k]
                 for column, p, m in zip(columns, plus, minus):
                     column[k] = (p - m) / (2 * eps)
             jacobians.append(columns)
@@ -55,13 +63,13 @@ def _analytical_jacobians(fn, inputs, differentiable) -> list:
         if not output.requires_grad:
             continue
         for k in range(output.numel()):
-            seed = xp.zeros(output.shape, dtype=output.array.dtype)
+            seed = array_module(output.array).zeros(output.shape, dtype=output.array.dtype)
             seed.reshape(-1)[k] = 1
             grads = autograd_grad(output, targets, Tensor(seed), retain_graph=True,
                                   allow_unused=True)
             for jacobian, g in zip(jacobians, grads):
                 if g is not None:
-                    jacobian[j][:, k] = g.array.ravel()
+                    jacobian[j][:, k] = _on_host(g.array)
     return jacobians
 
 
@@ -124,8 +132,9 @@ def gradgradcheck(fn: Callable, inputs: Any, grad_outputs: Any = None, eps: floa
     outputs = _outputs(fn, inputs)
     if grad_outputs is None:
         generator = xp.random.default_rng(0)
-        grad_outputs = tuple(Tensor(generator.standard_normal(o.shape).astype(o.array.dtype),
-                                    requires_grad=True) for o in outputs)
+        grad_outputs = tuple(  # drawn on the host, then moved to each output's device
+            Tensor(to_device(generator.standard_normal(o.shape).astype(o.array.dtype),
+                             device_of(o.array)), requires_grad=True) for o in outputs)
     grad_outputs = _as_tuple(grad_outputs)
     count = len(inputs)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import array_module
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 from . import kernels
@@ -29,7 +29,7 @@ class Sigmoid(Op):
 class ReLU(Op):
     @staticmethod
     def forward(ctx, x):
-        y = xp.maximum(x, 0)
+        y = array_module(x).maximum(x, 0)
         ctx.save_for_backward(y)
         return y
 
@@ -44,7 +44,7 @@ class LeakyReLU(Op):
     def forward(ctx, x, negative_slope=0.01):
         ctx.save_for_backward(x)
         ctx.negative_slope = negative_slope
-        return xp.where(x > 0, x, x * negative_slope)
+        return array_module(x).where(x > 0, x, x * negative_slope)
 
     @staticmethod
     def backward(ctx, grad):
@@ -55,6 +55,7 @@ class LeakyReLU(Op):
 class ELU(Op):
     @staticmethod
     def forward(ctx, x, alpha=1.0):
+        xp = array_module(x)
         y = xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
         ctx.save_for_backward(x, y)
         ctx.alpha = alpha
@@ -77,7 +78,8 @@ class GELU(Op):
         ctx.save_for_backward(x)
         ctx.approximate = approximate
         if approximate == "tanh":
-            return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
+            inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
+            return 0.5 * x * (1 + array_module(x).tanh(inner))
         return 0.5 * x * (1 + aot.erf(x * _INV_SQRT_2))
 
     @staticmethod
@@ -99,6 +101,7 @@ class Softplus(Op):
         ctx.beta, ctx.threshold = beta, threshold
         scaled = x * beta
         # log(1 + e^z) = logaddexp(0, z), finite for any z; linear past the threshold (PyTorch)
+        xp = array_module(x)
         return xp.where(scaled > threshold, x, xp.logaddexp(0, scaled) / beta)
 
     @staticmethod
@@ -112,7 +115,7 @@ class Softmax(Op):
     @staticmethod
     def forward(ctx, x, dim):
         shifted = x - x.max(axis=dim, keepdims=True)  # invariant to a constant: no overflow
-        y = xp.exp(shifted)
+        y = array_module(x).exp(shifted)
         y /= y.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(y)
         ctx.dim = dim
@@ -129,6 +132,7 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(ctx, x, dim):
         shifted = x - x.max(axis=dim, keepdims=True)
+        xp = array_module(x)
         y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(y)
         ctx.dim = dim

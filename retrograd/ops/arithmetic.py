@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import array_module
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 from .promotion import BinaryOp
@@ -110,7 +110,7 @@ class Abs(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return xp.abs(a)
+        return array_module(a).abs(a)
 
     @staticmethod
     def backward(ctx, grad):

@@ -1,6 +1,7 @@
 """Functions that backward formulas use, each working on a raw array or on a Tensor.
 
-A fast backward hands operations raw arrays, and these run NumPy directly. Under
+A fast backward hands operations raw arrays, and these run the array's own module (NumPy,
+CuPy) directly. Under
 ``create_graph=True`` the engine hands them Tensors, and these record differentiable operations,
 so that the gradient itself has a graph: one formula, first and higher order alike.
 Arithmetic operators (``+ - * / ** @``, comparisons) already work on both and need no helper.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..backend import xp
+from ..backend import array_module
 from ..tensor import Tensor
 from . import kernels
 
@@ -18,23 +19,23 @@ _COPY_BELOW = 1 << 16  # elements
 
 
 def exp(a: Any) -> Any:
-    return a.exp() if isinstance(a, Tensor) else xp.exp(a)
+    return a.exp() if isinstance(a, Tensor) else array_module(a).exp(a)
 
 
 def log(a: Any) -> Any:
-    return a.log() if isinstance(a, Tensor) else xp.log(a)
+    return a.log() if isinstance(a, Tensor) else array_module(a).log(a)
 
 
 def sin(a: Any) -> Any:
-    return a.sin() if isinstance(a, Tensor) else xp.sin(a)
+    return a.sin() if isinstance(a, Tensor) else array_module(a).sin(a)
 
 
 def cos(a: Any) -> Any:
-    return a.cos() if isinstance(a, Tensor) else xp.cos(a)
+    return a.cos() if isinstance(a, Tensor) else array_module(a).cos(a)
 
 
 def tanh(a: Any) -> Any:
-    return a.tanh() if isinstance(a, Tensor) else xp.tanh(a)
+    return a.tanh() if isinstance(a, Tensor) else array_module(a).tanh(a)
 
 
 def sigmoid(a: Any) -> Any:
@@ -50,19 +51,20 @@ def erf(a: Any) -> Any:
 
 
 def sign(a: Any) -> Any:
-    return a.sign() if isinstance(a, Tensor) else xp.sign(a)
+    return a.sign() if isinstance(a, Tensor) else array_module(a).sign(a)
 
 
 def where(condition: Any, a: Any, b: Any) -> Any:
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         from .elementwise import where as tensor_where
         return tensor_where(condition, a, b)
-    return xp.where(condition, a, b)
+    return array_module(condition).where(condition, a, b)
 
 
 def broadcast_to(a: Any, shape: tuple) -> Any:
     if isinstance(a, Tensor):
         return a.expand(shape)
+    xp = array_module(a)
     if math.prod(shape) > _COPY_BELOW:
         return xp.broadcast_to(a, shape)  # a read-only view: no memory written
     out = xp.empty(shape, a.dtype)  # for small arrays a copy is quicker than making the view
@@ -85,7 +87,7 @@ def unsqueeze(a: Any, axis: int) -> Any:
 
 
 def squeeze(a: Any, axis: int) -> Any:
-    return a.squeeze(axis) if isinstance(a, Tensor) else xp.squeeze(a, axis)
+    return a.squeeze(axis) if isinstance(a, Tensor) else a.squeeze(axis)
 
 
 def concatenate(parts: list, axis: int) -> Any:
@@ -93,7 +95,7 @@ def concatenate(parts: list, axis: int) -> Any:
     if any(isinstance(p, Tensor) for p in parts):
         from .indexing import cat
         return cat([p if isinstance(p, Tensor) else Tensor(p) for p in parts], axis)
-    return xp.concatenate(parts, axis)
+    return array_module(parts[0]).concatenate(parts, axis)
 
 
 def index_into_zeros(grad: Any, key: Any, shape: tuple) -> Any:

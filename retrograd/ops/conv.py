@@ -35,11 +35,10 @@ import math
 import threading
 from typing import Any, NamedTuple
 
-from numpy.lib.stride_tricks import as_strided
-
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import CPU_BACKEND, array_module, backend_of, xp
 from ..tensor import Tensor
+from .indexing import GetItem
 
 Pair = tuple[int, int]
 
@@ -103,8 +102,9 @@ class _Lease:
 
 
 class Workspace:
-    """Large scratch buffers kept from one call to the next, each handed out to one owner at a
-    time.
+    """Large scratch buffers of host memory kept from one call to the next, each handed out to
+    one owner at a time. (A device allocates with its own module: CuPy's memory pool already
+    reuses freed blocks, and a second cache would hold memory the pool cannot hand out.)
 
     Memory fresh from the operating system costs a page fault per page on first write, and a
     training loop asks for the same im2col matrices (megabytes) at every step, then frees them.
@@ -189,7 +189,8 @@ def pad_batch_last(x: Any, padding: tuple[Pair, Pair], value: float = 0.0) -> An
     stored batch-last: (C, H', W', N) in memory, returned as its (N, C, H', W') view."""
     n, c, h, w = x.shape
     (top, bottom), (left, right) = padding
-    padded = xp.full((c, h + top + bottom, w + left + right, n), value, dtype=x.dtype)
+    padded = array_module(x).full((c, h + top + bottom, w + left + right, n), value,
+                                  dtype=x.dtype)
     padded[:, top:top + h, left:left + w] = x.transpose(1, 2, 3, 0)
     return padded.transpose(3, 0, 1, 2)
 
@@ -213,10 +214,14 @@ def im2col(x: Any, kernel: Pair, geometry: Geometry) -> Any:
         x = pad_batch_last(x, geometry.padding)
     (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
     stride_n, stride_c, stride_h, stride_w = x.strides
-    windows = as_strided(x, (c, kernel[0], kernel[1], oh, ow, n),
-                         (stride_c, stride_h * dh, stride_w * dw, stride_h * sh, stride_w * sw,
-                          stride_n), writeable=False)
-    cols = workspace.empty(windows.shape, x.dtype)
+    backend = backend_of(x)
+    windows = backend.as_strided(x, (c, kernel[0], kernel[1], oh, ow, n),
+                                 (stride_c, stride_h * dh, stride_w * dw, stride_h * sh,
+                                  stride_w * sw, stride_n), writeable=False)
+    if backend is CPU_BACKEND:
+        cols = workspace.empty(windows.shape, x.dtype)
+    else:
+        cols = backend.module.empty(windows.shape, x.dtype)
     cols[...] = windows
     return cols.reshape(geometry.groups, -1, oh * ow * n)
 
@@ -232,7 +237,8 @@ def col2im(cols: Any, input_shape: tuple, kernel: Pair, geometry: Geometry) -> A
     (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
     oh, ow = geometry.output_shape((h, w), kernel)
     cols = cols.reshape(c, kernel[0], kernel[1], oh, ow, n)
-    padded = xp.zeros((c, h + top + bottom, w + left + right, n), dtype=cols.dtype)
+    padded = array_module(cols).zeros((c, h + top + bottom, w + left + right, n),
+                                      dtype=cols.dtype)
     for i in range(kernel[0]):
         rows = window_slice(i * dh, sh, oh)
         for j in range(kernel[1]):
@@ -256,7 +262,7 @@ def conv_arrays(x: Any, weight: Any, bias: Any, geometry: Geometry) -> tuple[Any
     n = x.shape[0]
     out_channels, _, kh, kw = weight.shape
     cols = im2col(x, (kh, kw), geometry)
-    out = xp.matmul(_grouped(weight, geometry.groups), cols)  # (G, O/G, OH*OW*N)
+    out = array_module(cols).matmul(_grouped(weight, geometry.groups), cols)  # (G, O/G, OH*OW*N)
     out = out.reshape(out_channels, -1)
     if bias is not None:
         out += bias[:, None]
@@ -268,13 +274,15 @@ def conv_transpose_arrays(grad: Any, weight: Any, geometry: Geometry,
                           input_shape: tuple) -> Any:
     """The input gradient of a convolution (a transposed convolution of ``grad``)."""
     weight_matrix = _grouped(weight, geometry.groups)        # (G, O/G, C/G*kh*kw)
-    cols = xp.matmul(weight_matrix.transpose(0, 2, 1), _grad_matrix(grad, geometry.groups))
+    cols = array_module(grad).matmul(weight_matrix.transpose(0, 2, 1),
+                                     _grad_matrix(grad, geometry.groups))
     return col2im(cols, input_shape, weight.shape[2:], geometry)
 
 
 def weight_grad_arrays(cols: Any, grad: Any, weight_shape: tuple, groups: int) -> Any:
     """The weight gradient of a convolution from its input's cols: ``grad @ cols^T``."""
-    return xp.matmul(_grad_matrix(grad, groups), cols.transpose(0, 2, 1)).reshape(weight_shape)
+    product = array_module(cols).matmul(_grad_matrix(grad, groups), cols.transpose(0, 2, 1))
+    return product.reshape(weight_shape)
 
 
 # -- the operations, and how backward formulas call them ----------------------------------------
@@ -524,8 +532,8 @@ class ConstantPad(Op):
     def forward(ctx, x, pads, value):
         ctx.inside = tuple(slice(before, before + size) for size, (before, _) in
                            zip(x.shape, pads))
-        out = xp.full(tuple(size + before + after for size, (before, after) in
-                            zip(x.shape, pads)), value, dtype=x.dtype)
+        out = array_module(x).full(tuple(size + before + after for size, (before, after) in
+                                         zip(x.shape, pads)), value, dtype=x.dtype)
         out[ctx.inside] = x
         return out
 
@@ -535,7 +543,7 @@ class ConstantPad(Op):
 
 
 def _edge_indices(size: int, before: int, after: int, mode: str) -> Any:
-    """Which input position each output position of a padded axis copies."""
+    """Which input position each output position of a padded axis copies (on the host)."""
     positions = xp.arange(-before, size + after)
     if mode == "replicate":
         return xp.clip(positions, 0, size - 1)
@@ -595,5 +603,7 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
             raise ValueError(f"pad: with mode {mode!r} the padding ({before}, {after}) of "
                              f"dimension {dim} must be between 0 and {limit} (the input has "
                              f"size {size} there, shape {tuple(input.shape)})")
-        out = out[(slice(None),) * dim + (_edge_indices(size, before, after, mode),)]
+        # in range by construction: indexed without the check of user indices
+        index = array_module(input.array).asarray(_edge_indices(size, before, after, mode))
+        out = GetItem.apply(out, key=(slice(None),) * dim + (index,))
     return out

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import warnings
 
-from ..backend import xp
+from ..backend import array_module
+from ..device import device_of
 from ..random import uniform_array
 from ..tensor import Tensor
 
@@ -38,6 +39,8 @@ def _drop(input: Tensor, p: float, training: bool, inplace: bool, mask_shape: tu
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    keep = uniform_array(mask_shape, 0.0, 1.0, input.array.dtype) >= p  # probability 1 - p
-    mask = xp.multiply(keep, 0.0 if p == 1 else 1.0 / (1.0 - p), dtype=input.array.dtype)
+    array = input.array  # the mask is drawn on its device, by that device's generator
+    keep = uniform_array(mask_shape, 0.0, 1.0, array.dtype, target=device_of(array)) >= p
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)  # for the elements kept, probability 1 - p
+    mask = array_module(array).multiply(keep, scale, dtype=array.dtype)
     return input.mul_(mask) if inplace else input * mask

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import array_module
 from ..device import device_of
 from ..device import to_device as move_array
 from ..tensor import Tensor
@@ -16,7 +16,7 @@ from .promotion import BinaryOp, promote_operands
 class Exp(Op):
     @staticmethod
     def forward(ctx, x):
-        y = xp.exp(x)
+        y = array_module(x).exp(x)
         ctx.save_for_backward(y)
         return y
 
@@ -30,7 +30,7 @@ class Log(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return xp.log(x)
+        return array_module(x).log(x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -42,7 +42,7 @@ class Log1p(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return xp.log1p(x)
+        return array_module(x).log1p(x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -53,7 +53,7 @@ class Log1p(Op):
 class Sqrt(Op):
     @staticmethod
     def forward(ctx, x):
-        y = xp.sqrt(x)
+        y = array_module(x).sqrt(x)
         ctx.save_for_backward(y)
         return y
 
@@ -67,7 +67,7 @@ class Sin(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return xp.sin(x)
+        return array_module(x).sin(x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -79,7 +79,7 @@ class Cos(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return xp.cos(x)
+        return array_module(x).cos(x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -90,7 +90,7 @@ class Cos(Op):
 class Tanh(Op):
     @staticmethod
     def forward(ctx, x):
-        y = xp.tanh(x)
+        y = array_module(x).tanh(x)
         ctx.save_for_backward(y)
         return y
 
@@ -117,7 +117,7 @@ class Clamp(Op):
     def forward(ctx, x, min=None, max=None):
         ctx.save_for_backward(x)
         ctx.min, ctx.max = min, max
-        return xp.clip(x, min, max)
+        return array_module(x).clip(x, min, max)
 
     @staticmethod
     def backward(ctx, grad):
@@ -136,7 +136,7 @@ class Maximum(BinaryOp):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return xp.maximum(a, b)
+        return array_module(a).maximum(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -150,7 +150,7 @@ class Minimum(BinaryOp):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return xp.minimum(a, b)
+        return array_module(a).minimum(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -163,7 +163,7 @@ class Where(Op):
     @staticmethod
     def forward(ctx, condition, a, b):
         ctx.save_for_backward(condition)
-        return xp.where(condition, a, b)
+        return array_module(condition).where(condition, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -235,18 +235,23 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
 def where(condition, input, other) -> Tensor:
     """``input`` where ``condition`` is true, else ``other``, broadcasting all three; the
     result has their ``torch.result_type``."""
-    if isinstance(condition, Tensor):
-        condition = condition.array
     if not (isinstance(input, Tensor) and isinstance(other, Tensor)
             and input.array.dtype is other.array.dtype):
         input, other = promote_operands(input, other)
-    return Where.apply(xp.asarray(condition, dtype=bool), input, other)
+    if isinstance(condition, Tensor):  # apply checks that it is on the operands' device
+        if condition.array.dtype != bool:
+            condition = Tensor(condition.array.astype(bool))
+    else:  # host data (a bool, a list, a NumPy array): made on the operands' device
+        operand = input if isinstance(input, Tensor) else other
+        xp = array_module(operand.array if isinstance(operand, Tensor) else condition)
+        condition = Tensor(xp.asarray(condition, dtype=bool))
+    return Where.apply(condition, input, other)
 
 
 class Sign(Op):
     @staticmethod
     def forward(ctx, x):
-        return xp.sign(x)
+        return array_module(x).sign(x)
 
     @staticmethod
     def backward(ctx, grad):

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import array_module
+from ..device import on_one_device
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 
@@ -34,7 +35,12 @@ def check_padding_idx(padding_idx: int | None, num_embeddings: int) -> int | Non
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of ``weight`` (num_embeddings, embedding_dim) picked by the integer ``input`` (*):
     the result has shape (*, embedding_dim). Row ``padding_idx`` receives no gradient."""
-    indices = input.array if isinstance(input, Tensor) else xp.asarray(input)
+    if isinstance(input, Tensor):
+        indices = input.array
+        if type(indices) is not type(weight.array):  # PyTorch's error, or a 0-d CPU tensor
+            indices = on_one_device([weight.array, indices])[1]
+    else:  # host data: made on the weight's device
+        indices = array_module(weight.array).asarray(input)
     if indices.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers (int64), got {indices.dtype}; "
                         f"convert them with .long()")
@@ -43,7 +49,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
                          f"got shape {tuple(weight.shape)}")
     count = weight.shape[0]
     if indices.size and (indices.min() < 0 or indices.max() >= count):
-        bad = indices[(indices < 0) | (indices >= count)].flat[0]
+        bad = indices[(indices < 0) | (indices >= count)][0]
         raise IndexError(f"embedding: index {int(bad)} is out of range: the table has {count} "
                          f"rows, so indices must be in [0, {count - 1}]")
     return Embedding.apply(weight, indices=indices,

@@ -9,22 +9,79 @@ from __future__ import annotations
 
 import math
 
+from typing import Any
+
 from ..autograd.function import Op
-from ..backend import memory_owner, overlaps_itself, xp
+from ..backend import array_module, backend_of, is_device_array, memory_owner, ndarray, \
+    overlaps_itself
+from ..device import device_of
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 from .shape import refuse_recorded_in_place
 
 
-def normalize_key(key):
-    """An index with every Tensor or list in it turned into an array."""
-    if isinstance(key, tuple):
-        return tuple(normalize_key(k) for k in key)
-    if isinstance(key, Tensor):
-        return key.array
-    if isinstance(key, list):
-        return xp.asarray(key)
+def normalize_key(key, array: Any = None):
+    """An index of ``array`` with every Tensor, list or host array in it turned into an array
+    on ``array``'s device (None: the host), checked to be in range where the device's library
+    would wrap it (CuPy; NumPy raises itself). CPU index tensors index device tensors, as in
+    PyTorch."""
+    key = _on_device(key, array_module(array))
+    if _wraps_silently(array):
+        _check_key_in_range(key, array.shape)
     return key
+
+
+def _on_device(key, xp: Any):
+    """``key`` with its Tensors, lists and arrays as arrays of the module ``xp``."""
+    if isinstance(key, tuple):
+        return tuple(_on_device(k, xp) for k in key)
+    if isinstance(key, Tensor):
+        key = key.array
+    elif isinstance(key, list):
+        return xp.asarray(key)
+    if is_device_array(key) and array_module(key) is not xp:
+        if not isinstance(key, ndarray):  # PyTorch's rule: host indices go anywhere
+            raise RuntimeError(f"indices should be either on cpu or on the same device as the "
+                               f"indexed tensor, got indices on {device_of(key)}")
+        return xp.asarray(key)  # a copy to the device
+    return key
+
+
+def _wraps_silently(array: Any) -> bool:
+    """True for arrays of a library that wraps out-of-range indices (CuPy) instead of raising
+    as NumPy does."""
+    return array is not None and not isinstance(array, ndarray)
+
+
+def _check_in_range(index: Any, size: int, dim: int) -> None:
+    """IndexError unless every integer of ``index`` is in [-size, size)."""
+    outside = index >= size
+    if index.dtype.kind == "i":
+        outside |= index < -size
+    if index.size and outside.any():
+        raise IndexError(f"index {int(index[outside][0])} is out of bounds for dimension {dim} "
+                         f"with size {size}")
+
+
+def _dims_indexed(part: Any) -> int:
+    """How many dimensions one part of a key indexes."""
+    if part is None or part is Ellipsis:
+        return 0
+    if is_device_array(part) and part.dtype.kind == "b":
+        return part.ndim  # a mask covers as many dimensions as it has
+    return 1
+
+
+def _check_key_in_range(key, shape: tuple) -> None:
+    """``_check_in_range`` for every integer array of ``key`` (the library checks the rest)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    dim = 0
+    for part in parts:
+        if part is Ellipsis:
+            dim += len(shape) - sum(_dims_indexed(p) for p in parts)
+        elif is_device_array(part) and part.dtype.kind in "iu" and dim < len(shape):
+            _check_in_range(part, shape[dim], dim)
+        dim += _dims_indexed(part)
 
 
 def is_basic(key) -> bool:
@@ -54,16 +111,21 @@ class IndexIntoZeros(Op):
     def forward(ctx, grad, key, shape):
         if ctx is not None:
             ctx.key = key
-        out = xp.zeros(shape, dtype=grad.dtype)
+        out = array_module(grad).zeros(shape, dtype=grad.dtype)
         if is_basic(key):
             out[key] = grad
-        else:
-            xp.add.at(out, key, grad)  # a repeated index receives the sum of its gradients
+        else:  # a repeated index receives the sum of its gradients
+            backend_of(out).scatter_add(out, key, grad)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         return grad[ctx.key]
+
+
+def _module_of(value: Any) -> Any:
+    """The array module of an array or of a Tensor's array (a gradient under create_graph)."""
+    return array_module(value.array if isinstance(value, Tensor) else value)
 
 
 def _has_ellipsis(key) -> bool:
@@ -86,7 +148,7 @@ class IndexPut(Op):
         need_x, need_values = ctx.needs_input_grad
         grad_x = grad_values = None
         if need_x:
-            kept = xp.ones(grad.shape, dtype=bool)
+            kept = _module_of(grad).ones(grad.shape, dtype=bool)
             kept[ctx.key] = False
             grad_x = grad * kept
         if need_values:
@@ -101,7 +163,7 @@ class IndexAdd(Op):
     def forward(ctx, x, source, key, alpha):
         ctx.key, ctx.alpha = key, alpha
         out = x.copy()
-        xp.add.at(out, ctx.key, source * alpha if alpha != 1 else source)
+        backend_of(out).scatter_add(out, ctx.key, source * alpha if alpha != 1 else source)
         return out
 
     @staticmethod
@@ -131,7 +193,7 @@ class CopySlices(Op):
         need_base, need_values = ctx.needs_input_grad
         # the region is found by replaying the view on a mask laid out as the base: a view
         # of the same strides (a reshape may view one layout and copy another)
-        kept = xp.ones_like(ctx.base, dtype=bool)
+        kept = array_module(ctx.base).ones_like(ctx.base, dtype=bool)
         region = ctx.view(Tensor(kept)).array
         if overlaps_itself(ctx.base) or overlaps_itself(region):  # PyTorch refuses it too
             raise RuntimeError(
@@ -155,6 +217,7 @@ class CopySlices(Op):
 
 def _along_axis_key(index, dim: int) -> tuple:
     """The advanced-index tuple that picks ``index`` along ``dim`` and everything elsewhere."""
+    xp = array_module(index)
     key = []
     for axis, size in enumerate(index.shape):
         if axis == dim:
@@ -182,8 +245,8 @@ class ScatterIntoZeros(Op):
     def forward(ctx, grad, dim, index, shape):
         if ctx is not None:
             ctx.dim, ctx.index = dim, index
-        out = xp.zeros(shape, dtype=grad.dtype)
-        xp.add.at(out, _along_axis_key(index, dim), grad)
+        out = array_module(grad).zeros(shape, dtype=grad.dtype)
+        backend_of(out).scatter_add(out, _along_axis_key(index, dim), grad)
         return out
 
     @staticmethod
@@ -198,7 +261,7 @@ class Cat(Op):
         ctx.bounds = [0]
         for array in arrays:
             ctx.bounds.append(ctx.bounds[-1] + array.shape[dim])
-        return xp.concatenate(arrays, axis=dim)
+        return array_module(arrays[0]).concatenate(arrays, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -211,7 +274,7 @@ class Stack(Op):
     @staticmethod
     def forward(ctx, *arrays, dim):
         ctx.dim, ctx.count = dim, len(arrays)
-        return xp.stack(arrays, axis=dim)
+        return array_module(arrays[0]).stack(arrays, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -221,8 +284,8 @@ class Stack(Op):
 
 def getitem(input: Tensor, key) -> Tensor:
     """``input[key]`` with NumPy's indexing rules (a bool mask, an int64 array, slices...)."""
-    key = normalize_key(key)
     try:
+        key = normalize_key(key, input.array)
         return GetItem.apply(input, key=key)
     except IndexError as error:
         raise IndexError(f"index {key!r} is invalid for a tensor of shape "
@@ -240,13 +303,19 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
 
     ``out[i][j] = input[i][index[i][j]]`` for dim=1.
     """
-    index = normalize_key(index)
+    index = _on_device(index, array_module(input.array))
     if index.ndim != input.ndim:
         raise RuntimeError(f"gather: index has {index.ndim} dimensions but input has "
                            f"{input.ndim}; they must have the same number")
     if index.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer tensor, got {index.dtype}")
     dim = _check_dim(dim, input.ndim, "gather")
+    if any(i > s for d, (i, s) in enumerate(zip(index.shape, input.shape)) if d != dim):
+        raise RuntimeError(f"gather: size does not match at a dimension: expected index "
+                           f"{list(index.shape)} to be no larger than input {list(input.shape)} "
+                           f"apart from dimension {dim}")
+    if _wraps_silently(input.array):
+        _check_in_range(index, input.shape[dim], dim)
     return Gather.apply(input, dim=dim, index=index)
 
 
@@ -319,7 +388,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
 def index_add_key(input: Tensor, dim: int, index, source) -> tuple:
     """The key ``index_add`` adds ``source`` at: ``index`` along ``dim``, checked."""
     dim = _check_dim(dim, input.ndim, "index_add")
-    index = normalize_key(index)
+    index = _on_device(index, array_module(input.array))
     if index.ndim != 1 or index.dtype.kind not in "iu":
         raise IndexError(f"index_add: index must be a 1-d integer tensor, got {index.ndim} "
                          f"dimensions of {index.dtype}")
@@ -327,6 +396,8 @@ def index_add_key(input: Tensor, dim: int, index, source) -> tuple:
     if tuple(source.shape) != expected:
         raise RuntimeError(f"index_add: source has shape {tuple(source.shape)}, expected "
                            f"{expected} (input's shape with len(index) along dim {dim})")
+    if _wraps_silently(input.array):
+        _check_in_range(index, input.shape[dim], dim)
     return (slice(None),) * dim + (index,)
 
 

@@ -5,7 +5,7 @@ sit below both, so neither needs to import the other for them.
 """
 from __future__ import annotations
 
-from ..backend import xp
+from ..backend import array_module
 
 
 def stable_sigmoid(x):
@@ -17,6 +17,7 @@ def stable_sigmoid(x):
     ``max(e, x >= 0)``: 1 where x >= 0, e where x < 0, chosen without a mask select (NumPy's
     ``where`` and ``copyto(where=)`` are slow on unpredictable masks).
     """
+    xp = array_module(x)
     if x.dtype.kind != "f":
         x = x.astype(xp.float32)  # integers and bools give float32, as in PyTorch
     elif x.dtype.itemsize == 2:  # float16: computed in float32 and rounded once, as PyTorch does
@@ -72,8 +73,8 @@ def _erf_small(x):
     return _ratio(x * x, _ERF_A, _ERF_B) * x
 
 
-def _erfc_mid(y):
-    """erfc for 0.46875 < y <= 4: ``exp(-y^2) P(y) / Q(y)``."""
+def _erfc_mid(xp, y):
+    """erfc for 0.46875 < y <= 4: ``exp(-y^2) P(y) / Q(y)`` (``xp`` is y's array module)."""
     e = y * y
     xp.negative(e, out=e)
     xp.exp(e, out=e)
@@ -81,7 +82,7 @@ def _erfc_mid(y):
     return e
 
 
-def _erfc_large(y):
+def _erfc_large(xp, y):
     """erfc for 4 < y < 6: ``exp(-y^2) / y (1/sqrt(pi) + z P(z) / Q(z))`` with z = 1/y^2."""
     z = y * y
     e = xp.exp(-z)
@@ -96,6 +97,7 @@ def _erfc_large(y):
 
 def erf(x):
     """The error function of an array, in its dtype (integers and bools give float32)."""
+    xp = array_module(x)
     dtype = x.dtype if x.dtype.kind == "f" else xp.dtype(xp.float32)
     flat = x.astype(xp.float64).reshape(-1)  # a copy, written in place below
     y = xp.abs(flat)
@@ -107,13 +109,13 @@ def erf(x):
     big = xp.flatnonzero(y > _ERF_SMALL)  # NaN is in neither and stays NaN
     y = y.take(big)
     if y.max() <= _ERFC_MID:
-        erfc = _erfc_mid(y)
+        erfc = _erfc_mid(xp, y)
     else:
         erfc = xp.zeros_like(y)  # 0 from |x| = 6 on
         mid = xp.flatnonzero(y <= _ERFC_MID)
-        erfc[mid] = _erfc_mid(y.take(mid))
+        erfc[mid] = _erfc_mid(xp, y.take(mid))
         large = xp.flatnonzero((y > _ERFC_MID) & (y < 6.0))
-        erfc[large] = _erfc_large(y.take(large))
+        erfc[large] = _erfc_large(xp, y.take(large))
     xp.subtract(1.0, erfc, out=erfc)
     flat[big] = xp.copysign(erfc, flat.take(big), out=erfc)  # erf is odd
     return flat.reshape(x.shape).astype(dtype, copy=False)

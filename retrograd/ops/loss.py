@@ -15,11 +15,13 @@ log-sum-exp or ``softplus``, which stay finite for logits of any size.
 """
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 from ..autograd.function import Op
 from ..autograd.grad_mode import state
-from ..backend import xp
+from ..backend import array_module, ndarray
+from ..backend import xp as host  # NumPy, for host-side values and shapes
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 from .activation import log_softmax, relu, softplus
@@ -28,7 +30,7 @@ from .elementwise import minimum, where
 _REDUCTIONS = ("mean", "sum", "none")
 # PyTorch's guard against dividing by zero in BCE's gradient and cosine's norms: 1e-12 rounded
 # to float32, as PyTorch stores it, even in float64 computations
-_EPSILON = float(xp.float32(1e-12))
+_EPSILON = float(host.float32(1e-12))
 
 
 # -- the fused operations -------------------------------------------------------------------
@@ -43,6 +45,7 @@ def _example_scales(target, weight, ignore_index: int, reduction: str, dtype) ->
     ignored = target == ignore_index
     if weight is None and len(target) and not ignored.any():  # the common case: a constant
         return target, (1.0 / len(target) if reduction == "mean" else 1.0)
+    xp = array_module(target)
     target = xp.where(ignored, 0, target)  # any valid class: the example's factor is 0
     scale = xp.ones(target.shape, dtype) if weight is None else weight[target]
     scale[ignored] = 0
@@ -57,11 +60,12 @@ def _sum_examples(losses, scale, reduction: str):
     if reduction == "none":
         return losses
     if reduction == "mean" and not isinstance(scale, float) and not scale.any():
-        return xp.full((), xp.nan, losses.dtype)
+        return array_module(losses).full((), host.nan, losses.dtype)
     return losses.sum()
 
 
 def _one_hot(target, shape: tuple, dtype):
+    xp = array_module(target)
     one_hot = xp.zeros(shape, dtype)
     one_hot[xp.arange(len(target)), target] = 1
     return one_hot
@@ -73,7 +77,7 @@ class NLLLoss(Op):
     @staticmethod
     def forward(ctx, log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
         target, scale = _example_scales(target, weight, ignore_index, reduction, log_probs.dtype)
-        losses = -log_probs[xp.arange(len(target)), target] * scale
+        losses = -log_probs[array_module(target).arange(len(target)), target] * scale
         ctx.target, ctx.scale, ctx.shape, ctx.dtype = target, scale, log_probs.shape, \
             log_probs.dtype
         return _sum_examples(losses, scale, reduction)
@@ -93,8 +97,8 @@ class CrossEntropy(Op):
     @staticmethod
     def forward(ctx, logits, target, weight=None, ignore_index=-100, reduction="mean"):
         target, scale = _example_scales(target, weight, ignore_index, reduction, logits.dtype)
-        # e^shifted <= 1: no overflow (ufunc reductions: a quarter of the call cost of .max)
-        shifted = logits - xp.maximum.reduce(logits, axis=1, keepdims=True)
+        xp = array_module(logits)
+        shifted = logits - _row_max(logits)  # e^shifted <= 1: no overflow
         probabilities = xp.exp(shifted)
         sum_exp = xp.add.reduce(probabilities, axis=1, keepdims=True)
         losses = (xp.log(sum_exp[:, 0]) - shifted[xp.arange(len(target)), target]) * scale
@@ -114,12 +118,28 @@ class CrossEntropy(Op):
             return (logits.softmax(1) - _one_hot(ctx.target, logits.shape, ctx.dtype)) * \
                 per_example
         grad_logits = probabilities * per_example  # the same, without a dense one-hot
-        grad_logits[xp.arange(len(ctx.target)), ctx.target] -= per_example.reshape(-1)
+        rows = array_module(ctx.target).arange(len(ctx.target))
+        grad_logits[rows, ctx.target] -= per_example.reshape(-1)
         return grad_logits
 
 
+def _row_max(a):
+    """The maximum of each row of ``a``, as a column. NumPy's ufunc reduction costs a quarter
+    of the call of ``.max``; CuPy's ufuncs reduce only by add and multiply."""
+    if isinstance(a, ndarray):
+        return host.maximum.reduce(a, axis=1, keepdims=True)
+    return a.max(axis=1, keepdims=True)
+
+
 def _at_least(a, low: float):
-    return a.clamp(min=low) if isinstance(a, Tensor) else xp.maximum(a, low)
+    return a.clamp(min=low) if isinstance(a, Tensor) else array_module(a).maximum(a, low)
+
+
+def _log_of_zero_allowed(a) -> contextlib.AbstractContextManager:
+    """A context in which log(0) = -inf gives no warning: NumPy's is silenced, CuPy never
+    warns (and has no ``errstate``)."""
+    return host.errstate(divide="ignore") if isinstance(a, ndarray) else \
+        contextlib.nullcontext()
 
 
 class BinaryCrossEntropy(Op):
@@ -128,7 +148,8 @@ class BinaryCrossEntropy(Op):
     @staticmethod
     def forward(ctx, x, t):
         ctx.save_for_backward(x, t)
-        with xp.errstate(divide="ignore"):  # log(0) = -inf, then clamped to -100
+        xp = array_module(x)
+        with _log_of_zero_allowed(x):  # log(0) = -inf, then clamped to -100
             log_x = xp.maximum(xp.log(x), -100)
             log_one_minus_x = xp.maximum(xp.log(1 - x), -100)
         return -(t * log_x + (1 - t) * log_one_minus_x)
@@ -181,6 +202,13 @@ def _check_input(input: Tensor, name: str, what: str = "input") -> None:
                         f"convert it with .float()")
 
 
+def _check_same_device(input: Tensor, other: Tensor, name: str, what: str) -> None:
+    """PyTorch's error for a ``what`` on another device than the input."""
+    if type(other.array) is not type(input.array):
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
+                           f"two devices, {input.device} and {other.device}! ({name}: {what})")
+
+
 def _float_target(input: Tensor, target: Tensor, name: str, what: str = "target") -> Tensor:
     """``target`` as a float Tensor: integer and bool targets take the input's dtype."""
     _check_tensor(target, what, name)
@@ -194,6 +222,7 @@ def _constant(weight: Tensor | None, input: Tensor, what: str, name: str):
     if weight is None:
         return None
     _check_tensor(weight, what, name)
+    _check_same_device(input, weight, name, what)
     if weight.requires_grad and state.grad_enabled:
         raise RuntimeError(f"{name} is not differentiable with respect to {what}; pass "
                            f"{what}.detach()")
@@ -206,7 +235,7 @@ def _check_broadcast(input: Tensor, target: Tensor, name: str, warn: bool = True
     if input.shape == target.shape:
         return
     try:
-        xp.broadcast_shapes(input.shape, target.shape)
+        host.broadcast_shapes(input.shape, target.shape)
     except ValueError:
         raise RuntimeError(f"{name}: input of shape {tuple(input.shape)} and target of shape "
                            f"{tuple(target.shape)} do not broadcast together; give target the "
@@ -233,14 +262,20 @@ def _check_class_target(input: Tensor, target: Tensor, name: str,
     if target.shape != expected:
         raise ValueError(f"{name}: input of shape {tuple(input.shape)} needs a target of "
                          f"class indices of shape {expected}, got {tuple(target.shape)}")
+    _check_same_device(input, target, name, "target")
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     labels = target.array
-    if labels.size and (xp.minimum.reduce(labels, axis=None) < 0 or
-                        xp.maximum.reduce(labels, axis=None) >= classes):  # quick when all fine
-        bad = labels[((labels < 0) | (labels >= classes)) & (labels != ignore_index)]
-        if bad.size:
-            raise IndexError(f"{name}: target {int(bad[0])} is out of bounds: the input has "
-                             f"{classes} classes, so targets must be in [0, {classes - 1}]")
+    if isinstance(labels, ndarray) and not (labels.size and (
+            host.minimum.reduce(labels, axis=None) < 0 or
+            host.maximum.reduce(labels, axis=None) >= classes)):
+        return  # NumPy: quick when all are fine; a device array is checked in one pass
+    outside = (labels < 0) | (labels >= classes)
+    if ignore_index is not None:
+        outside &= labels != ignore_index
+    bad = labels[outside]
+    if bad.size:
+        raise IndexError(f"{name}: target {int(bad[0])} is out of bounds: the input has "
+                         f"{classes} classes, so targets must be in [0, {classes - 1}]")
 
 
 def _class_dim(input: Tensor, name: str) -> int:
@@ -410,7 +445,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
             hint = "; for raw scores (logits) use binary_cross_entropy_with_logits" \
                 if what == "input" else ""
             raise ValueError(f"{name}: every element of {what} must be in [0, 1], found values "
-                             f"in [{value.min():g}, {value.max():g}]{hint}")
+                             f"in [{float(value.min()):g}, {float(value.max()):g}]{hint}")
     losses = BinaryCrossEntropy.apply(input, target)
     weight = _constant(weight, input, "weight", name)
     return _reduce(losses if weight is None else losses * weight, reduction)
@@ -474,8 +509,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     hinge = relu(margin - target_score + scores)  # relu: gradient 0 at a margin just met
     if p == 2:
         hinge = hinge * hinge
+    xp = array_module(index)
     not_target = xp.ones(scores.shape, dtype=bool)
-    xp.put_along_axis(not_target, index, False, axis=1)
+    not_target[xp.arange(len(index)), index[:, 0]] = False
     losses = (hinge * not_target).sum(1) / classes
     if weight is not None:
         losses = losses * weight[index[:, 0]]

@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import array_module
+from ..backend import xp as host  # NumPy: the averaging matrices are built on the host
 from ..creation import tensor
 from ..tensor import Tensor
 from .conv import Geometry, Pair, apply_any, ntuple, pad_batch_last, window_slice
@@ -106,12 +107,13 @@ def _windows_overlap(kernel: Pair, geometry: Geometry) -> bool:
 
 def _max_and_argmax(x: Any, kernel: Pair, geometry: Geometry, out_shape: Pair) -> tuple:
     """The maximum of each window, and which kernel element k = i kw + j it was at."""
-    padded = _padded(x, geometry, -xp.inf)
+    xp = array_module(x)
+    padded = _padded(x, geometry, -host.inf)
     out = index = None
     for k, window in _offsets(kernel, geometry, out_shape):
         if out is None:
             out = xp.array(padded[window], order="K")  # keeps the input's memory order
-            index = xp.zeros_like(out, dtype=xp.min_scalar_type(kernel[0] * kernel[1]))
+            index = xp.zeros_like(out, dtype=host.min_scalar_type(kernel[0] * kernel[1]))
             continue
         # strictly greater: on ties the first maximum keeps the gradient (PyTorch). k grows,
         # so max(index, k * greater) sets k exactly where this element beats the ones before.
@@ -126,7 +128,8 @@ def _scatter_to_argmax(grad: Any, index: Any, input_shape: tuple, kernel: Pair,
     """(N, C, OH, OW) values sent to the input element each window took its maximum from."""
     n, c, h, w = input_shape
     (top, bottom), (left, right) = geometry.padding
-    padded = xp.zeros((c, h + top + bottom, w + left + right, n), dtype=grad.dtype)
+    padded = array_module(grad).zeros((c, h + top + bottom, w + left + right, n),
+                                      dtype=grad.dtype)
     padded = padded.transpose(3, 0, 1, 2)  # batch-last in memory, as convolutions make it
     overlap = _windows_overlap(kernel, geometry)
     for k, window in _offsets(kernel, geometry, grad.shape[2:]):
@@ -140,7 +143,7 @@ def _scatter_to_argmax(grad: Any, index: Any, input_shape: tuple, kernel: Pair,
 def _gather_at_argmax(values: Any, index: Any, kernel: Pair, geometry: Geometry) -> Any:
     """(N, C, H, W) values read at each window's maximum: the adjoint of the scatter."""
     values = _padded(values, geometry, 0.0)
-    out = xp.zeros(index.shape, dtype=values.dtype)
+    out = array_module(values).zeros(index.shape, dtype=values.dtype)
     for k, window in _offsets(kernel, geometry, index.shape[2:]):
         out += values[window] * (index == k)
     return out
@@ -195,7 +198,8 @@ def _flat_indices(index: Any, input_shape: tuple, kernel: Pair, geometry: Geomet
     (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
     (top, _), (left, _) = geometry.padding
     out_h, out_w = index.shape[2:]
-    index = index.astype(xp.int64)
+    xp = array_module(index)
+    index = index.astype(host.int64)
     rows = xp.arange(out_h)[:, None] * sh - top + (index // kernel[1]) * dh
     cols = xp.arange(out_w) * sw - left + (index % kernel[1]) * dw
     return rows * input_shape[3] + cols
@@ -206,7 +210,7 @@ def _max_pool(x: Tensor, kernel: Pair, geometry: Geometry, out: Pair, return_ind
     if not return_indices:
         return result
     index = _max_and_argmax(x.array, kernel, geometry, out)[1]
-    return result, tensor(_flat_indices(index, x.shape, kernel, geometry))
+    return result, Tensor(_flat_indices(index, x.shape, kernel, geometry))
 
 
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -237,13 +241,14 @@ def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
 # -- average pooling --------------------------------------------------------------------------
 
-def _averaging_matrix(starts: Any, ends: Any, size: int, divisors: Any, dtype) -> Tensor:
+def _averaging_matrix(starts: Any, ends: Any, size: int, divisors: Any, like: Tensor) -> Tensor:
     """(outputs, size) matrix whose row o averages inputs ``starts[o]:ends[o]`` (clipped to
-    the input) with weight ``1 / divisors[o]``."""
-    positions = xp.arange(size)
-    inside = (positions >= xp.maximum(starts, 0)[:, None]) & \
-        (positions < xp.minimum(ends, size)[:, None])
-    return tensor((inside / xp.asarray(divisors, dtype=xp.float64)[:, None]).astype(dtype))
+    the input) with weight ``1 / divisors[o]``, of the dtype and on the device of ``like``."""
+    positions = host.arange(size)
+    inside = (positions >= host.maximum(starts, 0)[:, None]) & \
+        (positions < host.minimum(ends, size)[:, None])
+    matrix = inside / host.asarray(divisors, dtype=host.float64)[:, None]
+    return tensor(matrix.astype(like.array.dtype), device=like.device)
 
 
 def _average_rows(x: Tensor, matrices: tuple) -> Tensor:
@@ -266,17 +271,16 @@ def _avg_matrices(name: str, input: Tensor, kernel_size: Any, stride: Any, paddi
     matrices = []
     for axis, (size, k, s, (pad, _), o) in enumerate(
             zip(input.shape[-spatial:], kernel, geometry.stride, geometry.padding, out)):
-        starts = xp.arange(o) * s - pad
-        ends = xp.minimum(starts + k, size + pad)  # a window may not count beyond the padding
+        starts = host.arange(o) * s - pad
+        ends = host.minimum(starts + k, size + pad)  # a window may not count beyond the padding
         if divisor_override is not None:
             # the whole override divides the first axis' weights, the other axes' are 1
-            divisors = xp.full(o, divisor_override if axis == 0 else 1)
+            divisors = host.full(o, divisor_override if axis == 0 else 1)
         elif count_include_pad:
             divisors = ends - starts
         else:
-            divisors = xp.minimum(ends, size) - xp.maximum(starts, 0)
-        matrices.append(_averaging_matrix(starts, ends, size, xp.maximum(divisors, 1),
-                                          input.array.dtype))
+            divisors = host.minimum(ends, size) - host.maximum(starts, 0)
+        matrices.append(_averaging_matrix(starts, ends, size, host.maximum(divisors, 1), input))
     return tuple(matrices)
 
 
@@ -321,9 +325,9 @@ def _adaptive_matrices(name: str, input: Tensor, output_size: Any, spatial: int)
                          f"{output_size!r} for input of shape {tuple(input.shape)}")
     matrices = []
     for size, o in zip(sizes, out):
-        starts = xp.arange(o) * size // o
-        ends = -(-(xp.arange(1, o + 1) * size) // o)  # ceil
-        matrices.append(_averaging_matrix(starts, ends, size, ends - starts, input.array.dtype))
+        starts = host.arange(o) * size // o
+        ends = -(-(host.arange(1, o + 1) * size) // o)  # ceil
+        matrices.append(_averaging_matrix(starts, ends, size, ends - starts, input))
     return tuple(matrices)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from .. import dtype as dtypes
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import is_device_array, xp
 from ..tensor import Tensor
 
 _BOOL, _INT64 = xp.dtype(xp.bool_), xp.dtype(xp.int64)
@@ -82,7 +82,7 @@ def result_dtype(*operands: Any) -> xp.dtype | None:
     dimensioned = zero_dim = number = None
     for operand in operands:
         array = operand.array if isinstance(operand, Tensor) else operand
-        if isinstance(array, xp.ndarray):
+        if is_device_array(array):
             if array.dtype.kind not in _CATEGORY:  # complex, strings...: not retrograd's
                 return None
             if array.ndim:
@@ -112,15 +112,16 @@ def _converted(operand: Any, target: xp.dtype) -> Any:
     by ``astype``, a number as NumPy will then compute it in ``target``."""
     if isinstance(operand, Tensor):
         return operand if operand.array.dtype == target else operand.to(target)
-    if isinstance(operand, xp.ndarray):
+    if is_device_array(operand):
         return operand.astype(target, copy=False)
     if isinstance(operand, xp.generic):
         operand = operand.item()  # NumPy scalars count as Python numbers (weak), as in PyTorch
     if target.kind in "iu" and isinstance(operand, int):
         limits = xp.iinfo(target)
         if not limits.min <= operand <= limits.max:
-            # wrapped around as PyTorch does (a uint8 tensor + 300 adds 44), where NumPy raises
-            return xp.asarray(operand).astype(target)
+            # wrapped around as PyTorch does (a uint8 tensor + 300 adds 44), where NumPy raises;
+            # a NumPy scalar, which mixes with arrays of every device as a number does
+            return xp.asarray(operand).astype(target)[()]
     return operand
 
 

@@ -9,7 +9,7 @@ import math
 from collections import namedtuple
 
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import array_module, xp
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 
@@ -109,10 +109,11 @@ def _product_of_others(x, axes):
     order = tuple(a for a in range(x.ndim) if a not in axes) + axes
     moved = aot.permute(x, order)
     rows = moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,))  # the reduced axes as one
-    ones = xp.ones(rows.shape, dtype=(rows.array if isinstance(rows, Tensor) else rows).dtype)
+    array = rows.array if isinstance(rows, Tensor) else rows
+    ones = array_module(array).ones(rows.shape, dtype=array.dtype)
     # the product of the elements before each one, times the product of those after it
     others = _exclusive_cumprod(rows, ones) * _exclusive_cumprod(rows[..., ::-1], ones)[..., ::-1]
-    inverse = tuple(int(a) for a in xp.argsort(order))
+    inverse = tuple(sorted(range(x.ndim), key=order.__getitem__))  # the inverse permutation
     return aot.permute(others.reshape(moved.shape), inverse)
 
 
@@ -163,7 +164,7 @@ class Var(Op):
 class Std(Op):
     @staticmethod
     def forward(ctx, x, axes=None, correction=1, keepdim=False):
-        out = xp.sqrt(x.var(axis=axes, ddof=correction, keepdims=keepdim))
+        out = array_module(x).sqrt(x.var(axis=axes, ddof=correction, keepdims=keepdim))
         ctx.save_for_backward(x, out)
         ctx.axes, ctx.correction = axes, correction
         return out
@@ -189,6 +190,7 @@ def _divided_where_nonzero(numerator, out, power=1):
 class LogSumExp(Op):
     @staticmethod
     def forward(ctx, x, axes=None, keepdim=False):
+        xp = array_module(x)
         top = x.max(axis=axes, keepdims=True)
         top = xp.where(xp.isfinite(top), top, 0)  # all -inf rows stay -inf, not NaN
         out = xp.log(xp.exp(x - top).sum(axis=axes, keepdims=True)) + top
@@ -209,6 +211,7 @@ class LogSumExp(Op):
 class Norm(Op):
     @staticmethod
     def forward(ctx, x, p=2.0, axes=None, keepdim=False):
+        xp = array_module(x)
         if p == 2:
             out = xp.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
         else:
@@ -264,7 +267,8 @@ def _max_or_min(input: Tensor, dim, keepdim: bool, largest: bool, name: str):
         raise TypeError(f"{name}(dim=...) takes one int dimension; use amax/amin for several")
     axes = normalize_dims(dim, input.ndim, name)
     axis = axes[0] if axes else 0
-    arg = (xp.argmax if largest else xp.argmin)(input.array, axis=axis, keepdims=True)
+    array = input.array
+    arg = (array.argmax if largest else array.argmin)(axis=axis, keepdims=True)
     from .indexing import gather
     values = gather(input, axis, Tensor(arg)) if input.ndim else input
     if not keepdim and input.ndim:
@@ -345,7 +349,7 @@ def norm(input: Tensor, p=2, dim=None, keepdim: bool = False) -> Tensor:
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest value (over the flattened tensor when ``dim`` is None); int64."""
     if dim is None:
-        return Tensor(xp.asarray(input.array.argmax(), dtype=xp.int64))
+        return Tensor(array_module(input.array).asarray(input.array.argmax(), dtype=xp.int64))
     axis = normalize_dims(dim, input.ndim, "argmax")
     return Tensor(input.array.argmax(axis=axis[0] if axis else 0, keepdims=keepdim))
 
@@ -353,6 +357,6 @@ def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the smallest value (over the flattened tensor when ``dim`` is None); int64."""
     if dim is None:
-        return Tensor(xp.asarray(input.array.argmin(), dtype=xp.int64))
+        return Tensor(array_module(input.array).asarray(input.array.argmin(), dtype=xp.int64))
     axis = normalize_dims(dim, input.ndim, "argmin")
     return Tensor(input.array.argmin(axis=axis[0] if axis else 0, keepdims=keepdim))
