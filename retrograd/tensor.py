@@ -273,7 +273,7 @@ class Tensor:
         Returns self when nothing changes (unless ``copy=True``); differentiable otherwise.
         ``non_blocking`` is accepted; copies here always complete before they return.
         """
-        target, dtype, copy = _to_arguments(args, kwargs)
+        target, dtype, copy = parse_to_arguments(args, kwargs)
         result = self
         if dtype is not None:
             np_dtype = dtypes.to_numpy_dtype(dtype)
@@ -1034,7 +1034,7 @@ def _operand_on_device_of(tensor: Tensor, other: Any) -> Any:
     return raw
 
 
-def _to_arguments(args: tuple, kwargs: dict) -> tuple:
+def parse_to_arguments(args: tuple, kwargs: dict) -> tuple:
     """``Tensor.to``'s arguments as (device or None, dtype or None, copy)."""
     unknown = set(kwargs) - {"device", "dtype", "non_blocking", "copy", "memory_format"}
     if unknown:

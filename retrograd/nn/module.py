@@ -25,7 +25,8 @@ from typing import Any, Callable, Iterator, Mapping
 from .. import dtype as dtypes
 from ..autograd.grad_mode import no_grad
 from ..backend import ndarray
-from ..tensor import Tensor
+from ..device import CPU, DeviceLike, as_device, device, to_device
+from ..tensor import Tensor, parse_to_arguments
 from .parameter import Parameter
 
 
@@ -286,52 +287,64 @@ class Module:
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> "Module":
-        """Converts floating-point parameters and buffers, in place: ``.to(rg.float64)``,
-        ``.to(tensor)`` (its dtype) or ``.to('cpu')`` (the only device). Returns self."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif isinstance(arg, str):
-                device = arg
-            else:
-                dtype = arg
-        if device is not None and str(device) != "cpu":
-            raise RuntimeError(f"retrograd runs on the cpu only; got device {device!r}")
-        if dtype is None:
-            return self
-        np_dtype = dtypes.to_numpy_dtype(dtype)
-        if np_dtype.kind != "f":
-            raise TypeError(f"Module.to only accepts floating point dtypes, but got desired "
-                            f"dtype={dtype}")
-        return self._convert_floating(np_dtype)
+        """Moves and/or casts the parameters, buffers and gradients, in place, in PyTorch's
+        forms: ``.to(device)``, ``.to(dtype)``, ``.to(device, dtype)``, ``.to(tensor)`` (its
+        device and dtype), with keywords ``device=``, ``dtype=``, ``non_blocking=``.
+
+        Only floating-point tensors change dtype (integer buffers, counters, keep theirs).
+        Parameters keep their identity, so an optimizer built before still updates them.
+        Returns self.
+        """
+        target, dtype, _ = parse_to_arguments(args, kwargs)
+        np_dtype = None
+        if dtype is not None:
+            np_dtype = dtypes.to_numpy_dtype(dtype)
+            if np_dtype.kind != "f":
+                raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got "
+                                f"desired dtype={dtype}")
+        return self._convert(target, np_dtype)
+
+    def cuda(self, device: DeviceLike = None) -> "Module":
+        """Moves every parameter and buffer to a CUDA device (the current one by default);
+        returns self."""
+        target = as_device("cuda" if device is None else device)
+        if target.type != "cuda":
+            raise RuntimeError(f"Invalid device, must be cuda device, got {target}")
+        return self._convert(target, None)
+
+    def cpu(self) -> "Module":
+        """Moves every parameter and buffer to the CPU; returns self."""
+        return self._convert(CPU, None)
 
     def float(self) -> "Module":
         """Converts floating-point parameters and buffers to float32; returns self."""
-        return self._convert_floating(dtypes.float32.np_dtype)
+        return self._convert(None, dtypes.float32.np_dtype)
 
     def double(self) -> "Module":
         """Converts floating-point parameters and buffers to float64; returns self."""
-        return self._convert_floating(dtypes.float64.np_dtype)
+        return self._convert(None, dtypes.float64.np_dtype)
 
-    def cpu(self) -> "Module":
-        return self
+    def half(self) -> "Module":
+        """Converts floating-point parameters and buffers to float16; returns self."""
+        return self._convert(None, dtypes.float16.np_dtype)
 
-    def _convert_floating(self, np_dtype) -> "Module":
-        # Parameters keep their identity (an optimizer holding them still sees them); their
-        # arrays, and their gradients', are replaced. Integer buffers (counters) stay as they are.
+    def _convert(self, target: device | None, np_dtype: Any) -> "Module":
+        # Parameters, their gradients and buffers keep their identity (an optimizer holding
+        # them still sees them): their arrays are replaced, as PyTorch's ``param.data = ...``.
+        def convert(array: Any) -> Any:
+            if np_dtype is not None and array.dtype.kind == "f":
+                array = array.astype(np_dtype, copy=False)
+            return array if target is None else to_device(array, target)
+
         for module in self.modules():
             for param in module._parameters.values():
-                if param is not None and param.array.dtype.kind == "f":
-                    param.array = param.array.astype(np_dtype, copy=False)
+                if param is not None:
+                    param.array = convert(param.array)
                     if param.grad is not None:
-                        param.grad.array = param.grad.array.astype(np_dtype, copy=False)
+                        param.grad.array = convert(param.grad.array)
             for buffer in module._buffers.values():
-                if buffer is not None and buffer.array.dtype.kind == "f":
-                    buffer.array = buffer.array.astype(np_dtype, copy=False)
+                if buffer is not None:
+                    buffer.array = convert(buffer.array)
         return self
 
     # -- saving and loading -------------------------------------------------------------------

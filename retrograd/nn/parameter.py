@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import dtype as dtypes
 from ..creation import empty
 from ..tensor import Tensor
 
@@ -30,10 +29,3 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
-
-def factory_dtype(device: Any = None, dtype: Any = None) -> Any:
-    """The dtype of a layer's new parameters: ``dtype``, float32 by default; ``device`` may
-    only be the CPU (the layers' ``device=`` argument exists for PyTorch code to run as is)."""
-    if device is not None and str(device) != "cpu":
-        raise RuntimeError(f"retrograd runs on the cpu only; got device {device!r}")
-    return dtypes.default_float if dtype is None else dtype

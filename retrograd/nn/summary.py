@@ -11,12 +11,14 @@ The lectures' exercise, done by the library: a convolution's output size is
 """
 from __future__ import annotations
 
+import itertools
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ..autograd.grad_mode import no_grad
 from ..creation import zeros
+from ..device import DeviceLike
 from ..tensor import Tensor
 from .module import Module
 
@@ -88,7 +90,14 @@ def _shapes(output: Any) -> list | None:
     return None
 
 
-def _input_tensors(input_size: Any, input_data: Any, dtypes: Sequence | None) -> list:
+def _model_device(model: Module) -> DeviceLike:
+    """The device of the model's first parameter or buffer (None, the default, for none)."""
+    first = next(itertools.chain(model.parameters(), model.buffers()), None)
+    return None if first is None else first.device
+
+
+def _input_tensors(input_size: Any, input_data: Any, dtypes: Sequence | None,
+                   device: DeviceLike) -> list:
     if input_data is not None:
         data = input_data if isinstance(input_data, (list, tuple)) else [input_data]
         if not all(isinstance(item, Tensor) for item in data):
@@ -105,7 +114,7 @@ def _input_tensors(input_size: Any, input_data: Any, dtypes: Sequence | None) ->
                              f"batch dimension, e.g. (64, 1, 28, 28); got {tuple(size)}")
     dtypes = list(dtypes) if dtypes is not None else [None] * len(sizes)
     # zeros, not random values: a summary must not move the user's random number generator
-    return [zeros(*size, dtype=dtype) for size, dtype in zip(sizes, dtypes)]
+    return [zeros(*size, dtype=dtype, device=device) for size, dtype in zip(sizes, dtypes)]
 
 
 def summary(model: Module, input_size: Sequence | None = None, input_data: Any = None,
@@ -115,16 +124,16 @@ def summary(model: Module, input_size: Sequence | None = None, input_data: Any =
     of its output and the number of its parameters, with the totals.
 
     ``input_size`` includes the batch dimension, e.g. ``(64, 1, 28, 28)``; a list of such
-    tuples for a model with several inputs (or give ``input_data``, tensors). ``dtypes``: one
-    dtype per input (float32 by default). ``depth``: how many levels of nested modules to show
-    (totals always count every parameter). ``verbose``: 1 prints the table, 0 does not; by
-    default it prints except in an interactive session, where the returned summary displays
-    itself. The model runs in evaluation mode under ``no_grad`` (no running statistics change)
-    and is left as it was.
+    tuples for a model with several inputs (or give ``input_data``, tensors); the zeros are
+    made on the model's device. ``dtypes``: one dtype per input (float32 by default).
+    ``depth``: how many levels of nested modules to show (totals always count every
+    parameter). ``verbose``: 1 prints the table, 0 does not; by default it prints except in an
+    interactive session, where the returned summary displays itself. The model runs in
+    evaluation mode under ``no_grad`` (no running statistics change) and is left as it was.
     """
     if not isinstance(model, Module):
         raise TypeError(f"summary: model must be an rg.nn.Module, got {type(model).__name__}")
-    inputs = _input_tensors(input_size, input_data, dtypes)
+    inputs = _input_tensors(input_size, input_data, dtypes, _model_device(model))
     modules = list(model.named_modules())
     layers = {id(module): LayerInfo(name, type(module).__name__, 0 if not name
                                     else name.count(".") + 1) for name, module in modules}

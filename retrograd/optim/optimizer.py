@@ -3,14 +3,16 @@
 The base owns the bookkeeping: the parameter groups (each a dict of a ``"params"`` list and every
 option, so that groups can use different learning rates), the per-parameter ``state``,
 ``zero_grad``, ``step`` and the ``state_dict`` round trip. A subclass writes only the update of
-one parameter, in place on raw NumPy arrays::
+one parameter, in place on raw arrays, with the array module of the parameter's device
+(``array_module(param)``: NumPy on the CPU, CuPy on CUDA)::
 
     class SignSGD(Optimizer):
         def __init__(self, params, lr=1e-3):
             super().__init__(params, {"lr": lr})
 
         def _update(self, param, grad, state, group):
-            param -= group["lr"] * np.sign(grad)     # param is p.array: changed in place
+            xp = array_module(param)
+            param -= group["lr"] * xp.sign(grad)     # param is p.array: changed in place
 """
 from __future__ import annotations
 
@@ -19,9 +21,8 @@ import warnings
 from collections import defaultdict
 from typing import Any, Callable, Iterable
 
-import numpy as np
-
 from ..autograd.grad_mode import enable_grad
+from ..device import device_of, to_device
 from ..tensor import Tensor
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
@@ -144,11 +145,12 @@ class Optimizer:
         self._opt_called = True
         return loss
 
-    def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
-        """The state of a parameter before its first update (buffers as Tensors)."""
+    def _init_state(self, param: Any, group: dict[str, Any]) -> dict[str, Any]:
+        """The state of a parameter before its first update (buffers as Tensors on the
+        parameter's device)."""
         return {}
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+    def _update(self, param: Any, grad: Any, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
         """Changes ``param`` (the raw array) in place, given its gradient and state."""
         raise NotImplementedError(f"{type(self).__name__} must define _update(param, grad, "
@@ -179,7 +181,7 @@ class Optimizer:
         """Loads a dict made by ``state_dict()``: the options of each group and the state.
 
         The groups must have the same number of parameters, in the same order, as when saved.
-        Floating-point state is cast to its parameter's dtype.
+        State tensors move to their parameter's device, floating-point ones cast to its dtype.
         """
         if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
             raise ValueError("expected a dict with 'state' and 'param_groups', as made by "
@@ -224,11 +226,13 @@ class Optimizer:
 
 
 def _copy_value(value: Any, param: Tensor | None) -> Any:
-    # A state value copied so that saved and live state never share memory; floating-point
-    # tensors follow their parameter's dtype when loaded.
+    # A state value copied so that saved and live state never share memory; tensors follow
+    # their parameter's device when loaded, and floating-point ones its dtype.
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
     array = value.array
-    if param is not None and array.dtype.kind == "f" and param.array.dtype.kind == "f":
-        return Tensor(array.astype(param.array.dtype))  # astype copies
-    return Tensor(array.copy())
+    if param is not None:
+        array = to_device(array, device_of(param.array))
+        if array.dtype.kind == "f" and param.array.dtype.kind == "f":
+            return Tensor(array.astype(param.array.dtype))  # astype copies
+    return Tensor(array.copy() if array is value.array else array)

@@ -1,22 +1,22 @@
 """The optimizers, simplest first: SGD, Adagrad, RMSprop, Adam, AdamW.
 
-Each writes only the update of one parameter (``_update``), on raw NumPy arrays and in place,
-with PyTorch's formulas in PyTorch's order so that trajectories match ``torch.optim`` to
-floating-point precision. ``param`` is the parameter's array (``p.array``), ``grad`` its
-gradient's (``p.grad.array``, never modified), ``state`` the parameter's state (buffers are
-Tensors, as in PyTorch; the update works on their ``.array``), ``group`` its group's options.
+Each writes only the update of one parameter (``_update``), on raw arrays and in place, with
+the array module of the parameter's device (NumPy or CuPy) and PyTorch's formulas in PyTorch's
+order, so that trajectories match ``torch.optim`` to floating-point precision. ``param`` is the
+parameter's array (``p.array``), ``grad`` its gradient's (``p.grad.array``, never modified),
+``state`` the parameter's state (buffers are Tensors on the parameter's device, as in PyTorch;
+the update works on their ``.array``), ``group`` its group's options.
 """
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from ..backend import array_module
 from ..tensor import Tensor
 from .optimizer import Optimizer, ParamsT, check_non_negative
 
 
-def _direction(param: np.ndarray, grad: np.ndarray, group: dict[str, Any]) -> np.ndarray:
+def _direction(param: Any, grad: Any, group: dict[str, Any]) -> Any:
     """The gradient an update follows: negated to maximize, plus the L2 term ``wd * param``.
 
     Returns ``grad`` itself when there is nothing to add: callers must not change it in place.
@@ -28,9 +28,9 @@ def _direction(param: np.ndarray, grad: np.ndarray, group: dict[str, Any]) -> np
     return grad
 
 
-def _buffer(param: np.ndarray, fill_value: float = 0.0) -> Tensor:
-    """A state buffer of the parameter's shape and dtype."""
-    return Tensor(np.full_like(param, fill_value))
+def _buffer(param: Any, fill_value: float = 0.0) -> Tensor:
+    """A state buffer of the parameter's shape and dtype, on its device."""
+    return Tensor(array_module(param).full_like(param, fill_value))
 
 
 class SGD(Optimizer):
@@ -112,7 +112,7 @@ class Adagrad(Optimizer):
         step_lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         square_sum = state["sum"].array
         square_sum += grad * grad
-        std = np.sqrt(square_sum)
+        std = array_module(param).sqrt(square_sum)
         std += group["eps"]
         param -= step_lr * (grad / std)
 
@@ -153,7 +153,7 @@ class RMSprop(Optimizer):
     def _update(self, param, grad, state, group):
         state["step"] += 1
         grad = _direction(param, grad, group)
-        alpha = group["alpha"]
+        xp, alpha = array_module(param), group["alpha"]
         square_avg = state["square_avg"].array
         square_avg *= alpha
         square_avg += (1 - alpha) * grad * grad
@@ -161,9 +161,9 @@ class RMSprop(Optimizer):
             grad_avg = state["grad_avg"].array
             grad_avg += (1 - alpha) * (grad - grad_avg)   # PyTorch's lerp_
             avg = square_avg - grad_avg * grad_avg
-            np.sqrt(avg, out=avg)
+            xp.sqrt(avg, out=avg)
         else:
-            avg = np.sqrt(square_avg)
+            avg = xp.sqrt(square_avg)
         avg += group["eps"]
         if group["momentum"] > 0:
             buffer = state["momentum_buffer"].array
@@ -211,6 +211,7 @@ class Adam(Optimizer):
 
     def _update(self, param, grad, state, group):
         state["step"] += 1
+        xp = array_module(param)
         lr, (beta1, beta2), step = group["lr"], group["betas"], state["step"]
         if group["decoupled_weight_decay"]:
             param *= 1 - lr * group["weight_decay"]
@@ -222,10 +223,10 @@ class Adam(Optimizer):
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * grad * grad
         if group["amsgrad"]:
-            exp_avg_sq = np.maximum(state["max_exp_avg_sq"].array, exp_avg_sq,
+            exp_avg_sq = xp.maximum(state["max_exp_avg_sq"].array, exp_avg_sq,
                                     out=state["max_exp_avg_sq"].array)
         step_size = lr / (1 - beta1 ** step)
-        denominator = np.sqrt(exp_avg_sq)
+        denominator = xp.sqrt(exp_avg_sq)
         denominator /= (1 - beta2 ** step) ** 0.5
         denominator += group["eps"]
         param -= step_size * (exp_avg / denominator)

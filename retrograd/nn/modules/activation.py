@@ -7,7 +7,7 @@ from __future__ import annotations
 import warnings
 from typing import Callable
 
-from ...backend import xp
+from ...backend import array_module
 from ...tensor import Tensor
 from .. import functional as F
 from ..module import Module
@@ -16,8 +16,8 @@ from ..module import Module
 def in_place(input: Tensor, function: Callable[[Tensor], Tensor]) -> Tensor:
     """PyTorch's ``inplace=True``: ``input`` itself takes the values ``function`` gives (and, in
     a graph, the history of that operation, as Tensor's in-place methods do); returns it."""
-    return input.modify_in_place(function,
-                                 lambda: xp.copyto(input.array, function(input).array))
+    return input.modify_in_place(
+        function, lambda: array_module(input.array).copyto(input.array, function(input).array))
 
 
 class ReLU(Module):

@@ -11,7 +11,7 @@ from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter, factory_dtype
+from ..parameter import Parameter
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -59,10 +59,10 @@ class _ConvNd(Module):
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.padding_mode = padding_mode
         self.transposed, self.output_padding = False, (0,) * spatial
-        dtype = factory_dtype(device, dtype)
+        factory = {"device": device, "dtype": dtype}
         self.weight = Parameter(empty(out_channels, in_channels // groups, *self.kernel_size,
-                                      dtype=dtype))
-        self.register_parameter("bias", Parameter(empty(out_channels, dtype=dtype))
+                                      **factory))
+        self.register_parameter("bias", Parameter(empty(out_channels, **factory))
                                 if bias else None)
         self.reset_parameters()
 

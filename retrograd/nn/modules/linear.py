@@ -9,7 +9,7 @@ from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter, factory_dtype
+from ..parameter import Parameter
 
 
 class Identity(Module):
@@ -39,9 +39,9 @@ class Linear(Module):
                  dtype=None) -> None:
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        dtype = factory_dtype(device, dtype)
-        self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
-        self.register_parameter("bias", Parameter(empty(out_features, dtype=dtype))
+        factory = {"device": device, "dtype": dtype}
+        self.weight = Parameter(empty(out_features, in_features, **factory))
+        self.register_parameter("bias", Parameter(empty(out_features, **factory))
                                 if bias else None)
         self.reset_parameters()
 

@@ -8,7 +8,7 @@ from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter, factory_dtype
+from ..parameter import Parameter
 
 
 class _BatchNorm(Module):
@@ -28,15 +28,16 @@ class _BatchNorm(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        dtype = factory_dtype(device, dtype)
-        self.register_parameter("weight", Parameter(ones(num_features, dtype=dtype))
+        factory = {"device": device, "dtype": dtype}
+        self.register_parameter("weight", Parameter(ones(num_features, **factory))
                                 if affine else None)
-        self.register_parameter("bias", Parameter(zeros(num_features, dtype=dtype))
+        self.register_parameter("bias", Parameter(zeros(num_features, **factory))
                                 if affine and bias else None)
         if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", tensor(0, dtype=dtypes.int64))
+            self.register_buffer("running_mean", zeros(num_features, **factory))
+            self.register_buffer("running_var", ones(num_features, **factory))
+            self.register_buffer("num_batches_tracked",
+                                 tensor(0, dtype=dtypes.int64, device=device))
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
@@ -120,10 +121,10 @@ class LayerNorm(Module):
         self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
             tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        dtype = factory_dtype(device, dtype)
-        self.register_parameter("weight", Parameter(ones(self.normalized_shape, dtype=dtype))
+        factory = {"device": device, "dtype": dtype}
+        self.register_parameter("weight", Parameter(ones(self.normalized_shape, **factory))
                                 if elementwise_affine else None)
-        self.register_parameter("bias", Parameter(zeros(self.normalized_shape, dtype=dtype))
+        self.register_parameter("bias", Parameter(zeros(self.normalized_shape, **factory))
                                 if elementwise_affine and bias else None)
 
     def reset_parameters(self) -> None:

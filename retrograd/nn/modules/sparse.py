@@ -8,7 +8,7 @@ from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter, factory_dtype
+from ..parameter import Parameter
 
 
 class Embedding(Module):
@@ -27,8 +27,8 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = check_padding_idx(padding_idx, num_embeddings)
-        self.weight = Parameter(empty(num_embeddings, embedding_dim,
-                                      dtype=factory_dtype(device, dtype)))
+        self.weight = Parameter(empty(num_embeddings, embedding_dim, device=device,
+                                      dtype=dtype))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

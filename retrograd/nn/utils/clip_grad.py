@@ -9,7 +9,9 @@ import math
 from typing import Iterable
 
 from ...autograd.grad_mode import no_grad
-from ...backend import xp
+from ...backend import array_module
+from ...creation import tensor
+from ...device import to_device
 from ...tensor import Tensor
 
 
@@ -20,7 +22,8 @@ def _gradients(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
 
 
 def _norm(array, norm_type: float):
-    """The ``norm_type``-norm of every element of ``array``, in its dtype."""
+    """The ``norm_type``-norm of every element of ``array``, in its dtype, on its device."""
+    xp = array_module(array)
     if norm_type == math.inf:
         return xp.abs(array).max()
     if norm_type == -math.inf:
@@ -47,19 +50,24 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     grads = _gradients(parameters)
     norm_type = float(norm_type)
     if not grads:
-        return Tensor(xp.zeros((), dtype=xp.float32))
+        return tensor(0.0)
     # the norm of the per-gradient norms is the norm of everything concatenated
-    per_grad = xp.stack([_norm(grad.array, norm_type) for grad in grads])
-    total_norm = _norm(per_grad, norm_type)
-    if error_if_nonfinite and not xp.isfinite(total_norm):
+    norms = [_norm(grad.array, norm_type) for grad in grads]
+    device = grads[0].device
+    several_devices = any(grad.device != device for grad in grads)
+    if several_devices:  # as PyTorch: the total is computed on the first gradient's device
+        norms = [to_device(array_module(norm).asarray(norm), device) for norm in norms]
+    total_norm = _norm(array_module(norms[0]).stack(norms), norm_type)
+    if error_if_nonfinite and not array_module(total_norm).isfinite(total_norm):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
                            f"`parameters` is non-finite, so it cannot be clipped. To disable "
                            f"this error and scale the gradients by the non-finite norm anyway, "
                            f"set `error_if_nonfinite=False`")
     # the small constant avoids dividing by zero; the factor never scales gradients up
-    clip_coef = min(float(max_norm) / (float(total_norm) + 1e-6), 1.0)
+    coef = float(max_norm) / (total_norm + 1e-6)
+    clip_coef = Tensor(array_module(coef).minimum(coef, 1.0))
     for grad in grads:
-        grad.mul_(clip_coef)
+        grad.mul_(clip_coef.to(grad.device) if several_devices else clip_coef)
     return Tensor(total_norm)
 
 
