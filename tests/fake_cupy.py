@@ -235,17 +235,22 @@ class _Ufunc:
         return wrap(self._ufunc(*unwrap(args), **unwrap(kwargs)))
 
     def __getattr__(self, name: str) -> Any:
+        if name == "reduce" and self.__name__ not in ("add", "multiply"):
+            raise NotImplementedError(f"`{self.__name__}.reduce` is not supported yet")  # CuPy
         attribute = getattr(self._ufunc, name)
         return _device_call(attribute) if callable(attribute) else attribute
 
 
-def _host_copy(value: Any, *args: Any, **kwargs: Any) -> FakeArray:
-    """``asarray``/``array`` accept host data (a copy to the device, as in CuPy)."""
-    if isinstance(value, FakeArray):
-        return wrap(np.asarray(value._a, *args, **kwargs))
-    if isinstance(value, (list, tuple)):
-        value = unwrap(value)
-    return wrap(np.array(value, *args, **kwargs))
+def _host_copy(function: Any) -> Any:
+    """``asarray``, ``array``...: NumPy's ``function`` on device arrays (``array`` copies,
+    ``ascontiguousarray`` makes contiguous); host data is copied to the device, as in CuPy."""
+    def call(value: Any, *args: Any, **kwargs: Any) -> FakeArray:
+        if isinstance(value, FakeArray):
+            return wrap(function(value._a, *args, **kwargs))
+        if isinstance(value, (list, tuple)):
+            value = unwrap(value)
+        return wrap(np.array(value, *args, **kwargs))
+    return call
 
 
 def asnumpy(value: Any) -> np.ndarray:
@@ -255,14 +260,17 @@ def asnumpy(value: Any) -> np.ndarray:
 class _Module(types.ModuleType):
     """``numpy``'s namespace, seen from the device: functions run on the underlying arrays."""
 
-    _SPECIAL = {"ndarray": FakeArray, "asarray": _host_copy, "array": _host_copy,
-                "asanyarray": _host_copy, "ascontiguousarray": _host_copy, "asnumpy": asnumpy}
+    _SPECIAL = {"ndarray": FakeArray, "asarray": _host_copy(np.asarray),
+                "array": _host_copy(np.array), "asanyarray": _host_copy(np.asarray),
+                "ascontiguousarray": _host_copy(np.ascontiguousarray), "asnumpy": asnumpy}
 
     def __init__(self, numpy_module: types.ModuleType) -> None:
         super().__init__(f"fake_cupy({numpy_module.__name__})")
         self._numpy = numpy_module
 
     def __getattr__(self, name: str) -> Any:
+        if self._numpy is np and name == "errstate":  # the GPU never warns: CuPy has none
+            raise AttributeError("module 'cupy' has no attribute 'errstate'")
         if self._numpy is np and name in self._SPECIAL:
             value = self._SPECIAL[name]
         else:
@@ -315,6 +323,9 @@ class FakeCudaBackend(ArrayBackend):
 
     def to_host(self, array: FakeArray) -> np.ndarray:
         return array.get()
+
+    def data_ptr(self, array: FakeArray) -> int:
+        return array.data.ptr
 
     def writeable(self, array: FakeArray) -> bool:
         return True

@@ -8,23 +8,27 @@ is indexing again), so gradients of gradients flow through indexing too.
 from __future__ import annotations
 
 import math
-
 from typing import Any
 
 from ..autograd.function import Op
-from ..backend import array_module, backend_of, is_device_array, memory_owner, ndarray, \
-    overlaps_itself
+from ..backend import (
+    array_module,
+    backend_of,
+    is_device_array,
+    memory_owner,
+    ndarray,
+    overlaps_itself,
+)
 from ..device import device_of
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 from .shape import refuse_recorded_in_place
 
 
-def normalize_key(key, array: Any = None):
+def normalize_key(key, array: Any):
     """An index of ``array`` with every Tensor, list or host array in it turned into an array
-    on ``array``'s device (None: the host), checked to be in range where the device's library
-    would wrap it (CuPy; NumPy raises itself). CPU index tensors index device tensors, as in
-    PyTorch."""
+    on ``array``'s device, checked to be in range where the device's library would wrap it
+    (CuPy; NumPy raises itself). CPU index tensors index device tensors, as in PyTorch."""
     key = _on_device(key, array_module(array))
     if _wraps_silently(array):
         _check_key_in_range(key, array.shape)
@@ -50,7 +54,7 @@ def _on_device(key, xp: Any):
 def _wraps_silently(array: Any) -> bool:
     """True for arrays of a library that wraps out-of-range indices (CuPy) instead of raising
     as NumPy does."""
-    return array is not None and not isinstance(array, ndarray)
+    return not isinstance(array, ndarray)
 
 
 def _check_in_range(index: Any, size: int, dim: int) -> None:

@@ -21,7 +21,6 @@ from ..creation import tensor
 from ..tensor import Tensor
 from .conv import Geometry, Pair, apply_any, ntuple, pad_batch_last, window_slice
 
-
 # -- geometry ---------------------------------------------------------------------------------
 
 def _pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int,

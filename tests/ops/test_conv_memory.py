@@ -17,16 +17,17 @@ from retrograd.ops import conv
 MIB = 2 ** 20
 
 
-def small_cnn_step(batch: int = 16, size: int = 16):
+def small_cnn_step(batch: int = 16, size: int = 16, device: str = "cpu"):
     """One SGD step of conv(1, 4, 3, padding 1) - ReLU - max pool 2 - conv(4, 8, 3) - ReLU -
     flatten - linear, on a fixed batch: its first im2col matrix is 9 x (16 * 16 * 16) floats,
-    144 KiB, the second 36 x (6 * 6 * 16), 81 KiB."""
+    144 KiB, the second 36 x (6 * 6 * 16), 81 KiB. The model and batch are drawn on the CPU,
+    then moved to ``device``."""
     rg.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Conv2d(4, 8, 3), nn.ReLU(), nn.Flatten(),
-                          nn.Linear(8 * 6 * 6, 10))
+                          nn.Linear(8 * 6 * 6, 10)).to(device)
     optimizer = rg.optim.SGD(model.parameters(), lr=0.01)
-    x, y = rg.randn(batch, 1, size, size), rg.randint(0, 10, (batch,))
+    x, y = rg.randn(batch, 1, size, size).to(device), rg.randint(0, 10, (batch,)).to(device)
 
     def step() -> float:
         optimizer.zero_grad()
@@ -76,6 +77,19 @@ def test_workspace_allocates_only_during_warm_up(monkeypatch):
     assert workspace.held_bytes() == held
     assert held[1] <= (9 * 16 * 16 * 16 + 36 * 6 * 6 * 16) * 4  # the two matrices at most
     assert workspace.in_use == 0
+
+
+def test_a_device_allocates_with_its_own_module_not_the_workspace(fake_cuda, monkeypatch):
+    """On a device the im2col matrices come from the device's module (CuPy's memory pool
+    reuses freed blocks by itself): the host workspace is not touched, and training on the
+    device gives the CPU's losses."""
+    workspace = conv.Workspace()
+    monkeypatch.setattr(conv, "workspace", workspace)
+    step = small_cnn_step(device="cuda")
+    losses = [step() for _ in range(5)]
+    assert workspace.allocations == 0 and workspace.in_use == 0
+    cpu_step = small_cnn_step()
+    np.testing.assert_allclose(losses, [cpu_step() for _ in range(5)], rtol=1e-5)
 
 
 def test_buffer_is_not_handed_out_while_a_view_of_it_lives():
