@@ -60,6 +60,10 @@ class ArrayBackend:
         """A context in which the module creates arrays on device ``index``."""
         return contextlib.nullcontext()
 
+    def data_ptr(self, array: Any) -> int:
+        """The address of ``array``'s first element (in device memory for a GPU array)."""
+        return array.__array_interface__["data"][0]
+
     def writeable(self, array: Any) -> bool:
         """Whether ``array`` may be written (NumPy marks broadcast views read-only)."""
         return array.flags.writeable

@@ -9,8 +9,12 @@ Saving is atomic: the archive is written to a temporary file in the destination'
 flushed to disk, then renamed over the destination in one step, so a crash while saving leaves
 either the old file or the new one, never half of one.
 
+Tensors on any device are written as host arrays, with the name of the device they were on;
+``rg.load`` puts them back there, or where ``map_location`` says (as ``torch.load`` does).
+
     >>> rg.save(model.state_dict(), "model.npz")
     >>> model.load_state_dict(rg.load("model.npz"))
+    >>> state = rg.load("gpu_model.npz", map_location="cpu")  # on a machine without a GPU
 """
 from __future__ import annotations
 
@@ -19,9 +23,10 @@ import json
 import os
 import uuid
 import zipfile
-from typing import Any, BinaryIO, Union
+from typing import Any, BinaryIO, Callable, Union
 
-from .backend import ndarray, xp
+from .backend import backend_of, is_device_array, ndarray, xp
+from .device import as_device, device, to_device
 from .tensor import Tensor
 
 __all__ = ["save", "load"]
@@ -32,6 +37,7 @@ _STRUCTURE = "__retrograd__"  # the archive entry that holds the JSON structure
 _ZIP_MAGIC = b"PK\x03\x04"
 
 PathOrFile = Union[str, os.PathLike, BinaryIO]
+MapLocation = Union[None, str, device, dict, Callable[[Tensor, str], Any]]
 
 
 def save(obj: Any, f: PathOrFile) -> None:
@@ -40,7 +46,8 @@ def save(obj: Any, f: PathOrFile) -> None:
     ``obj`` may nest dicts (str, int, float, bool or None keys), lists and tuples of tensors,
     NumPy arrays and scalars, Python numbers, strings, bools and None: what
     ``Module.state_dict()`` and ``Optimizer.state_dict()`` return. Anything else (a model, a
-    function) raises TypeError: save its ``state_dict()`` instead.
+    function) raises TypeError: save its ``state_dict()`` instead. Tensors on a GPU are copied
+    to the host, and their device is noted; a bare GPU array (CuPy) is saved as a NumPy array.
     """
     arrays: dict[str, ndarray] = {}
     structure = {"format": _FORMAT, "version": _VERSION, "object": _encode(obj, arrays, "obj")}
@@ -66,13 +73,24 @@ def save(obj: Any, f: PathOrFile) -> None:
     _fsync_folder(folder)
 
 
-def load(f: PathOrFile) -> Any:
+def load(f: PathOrFile, map_location: MapLocation = None) -> Any:
     """Loads what ``save`` wrote to ``f`` (a path, or a binary file object); tensors come back
     as ``Tensor``s, NumPy arrays as arrays.
 
-    Raises FileNotFoundError for a missing file, and RuntimeError naming the file for one that
-    ``rg.save`` did not write or that is damaged (truncated, edited).
+    ``map_location`` says where tensors go, as in ``torch.load``:
+
+    - None: to the device each was saved from ("cpu", "cuda:0"...);
+    - a device or a string (``"cpu"``, ``rg.device("cuda:1")``): all of them there;
+    - a dict of saved device names to devices (``{"cuda:0": "cpu"}``); others stay as saved;
+    - a callable ``(tensor, location)``: ``tensor`` is the loaded tensor on the CPU,
+      ``location`` its saved device name; it returns the tensor to use (for instance
+      ``tensor.cuda(1)``), or None for the saved device.
+
+    Raises FileNotFoundError for a missing file, RuntimeError naming the file for one that
+    ``rg.save`` did not write or that is damaged (truncated, edited), and RuntimeError when a
+    tensor's device is not available here (then pass ``map_location="cpu"``).
     """
+    place = _placement(map_location)
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file>")
     if isinstance(f, (str, os.PathLike)):
         if os.path.isdir(f):
@@ -95,10 +113,14 @@ def load(f: PathOrFile) -> Any:
             if structure.get("version", 0) > _VERSION:
                 raise RuntimeError(f"{name} was written by a newer retrograd (format version "
                                    f"{structure['version']}); upgrade retrograd to read it")
-            return _decode(structure["object"], archive)
+            locations: dict[int, str] = {}
+            obj = _decode(structure["object"], archive, locations)
     except (zipfile.BadZipFile, EOFError, ValueError, KeyError, TypeError, OSError) as error:
         raise RuntimeError(f"{name} is damaged and cannot be read (truncated or edited?): "
                            f"{error}") from None
+    if map_location is None and all(where == "cpu" for where in locations.values()):
+        return obj
+    return _placed(obj, place, locations)
 
 
 def _encode(obj: Any, arrays: dict, where: str) -> Any:
@@ -106,20 +128,21 @@ def _encode(obj: Any, arrays: dict, where: str) -> Any:
 
     Every dict becomes a tagged JSON object, so that any JSON object in the structure is a tag:
     ``{"dict": [[key, value], ...]}`` keeps int keys (optimizer states) and key order,
-    ``{"tensor": name, "requires_grad": bool}``, ``{"ndarray": name}``, ``{"scalar": name}``
+    ``{"tensor": name, "requires_grad": bool, "device": "cuda:0"}`` (files of older versions
+    have no device: "cpu"), ``{"ndarray": name}``, ``{"scalar": name}``
     (a NumPy scalar) and ``{"tuple": [...]}``. Lists, numbers, strings, bools, None stay as is.
     """
     if isinstance(obj, Tensor):
         name = f"a{len(arrays)}"
-        arrays[name] = obj.array
-        return {"tensor": name, "requires_grad": obj.requires_grad}
-    if isinstance(obj, (ndarray, xp.generic)):
-        array = xp.asarray(obj)
+        arrays[name] = backend_of(obj.array).to_host(obj.array)
+        return {"tensor": name, "requires_grad": obj.requires_grad, "device": str(obj.device)}
+    if isinstance(obj, (ndarray, xp.generic)) or is_device_array(obj):
+        array = xp.asarray(backend_of(obj).to_host(obj))
         if array.dtype.hasobject:
             raise TypeError(f"rg.save cannot store {where}: an array of Python objects")
         name = f"a{len(arrays)}"
         arrays[name] = array
-        return {"ndarray" if isinstance(obj, ndarray) else "scalar": name}
+        return {"scalar" if isinstance(obj, xp.generic) else "ndarray": name}
     if isinstance(obj, dict):
         for key in obj:
             if not isinstance(key, (str, int, float, bool, type(None))):
@@ -137,22 +160,75 @@ def _encode(obj: Any, arrays: dict, where: str) -> Any:
                     f"optimizer, save its state_dict())")
 
 
-def _decode(node: Any, archive) -> Any:
+def _decode(node: Any, archive, locations: dict) -> Any:
+    """The object of a structure node, its tensors on the CPU (``locations`` gets the saved
+    device of each, by id)."""
     if isinstance(node, list):
-        return [_decode(item, archive) for item in node]
+        return [_decode(item, archive, locations) for item in node]
     if not isinstance(node, dict):
         return node
     if "dict" in node:
-        return {key: _decode(value, archive) for key, value in node["dict"]}
+        return {key: _decode(value, archive, locations) for key, value in node["dict"]}
     if "tuple" in node:
-        return tuple(_decode(item, archive) for item in node["tuple"])
+        return tuple(_decode(item, archive, locations) for item in node["tuple"])
     if "tensor" in node:
-        return Tensor(archive[node["tensor"]], requires_grad=node["requires_grad"])
+        tensor = Tensor(archive[node["tensor"]], requires_grad=node["requires_grad"])
+        locations[id(tensor)] = str(node.get("device", "cpu"))
+        return tensor
     if "ndarray" in node:
         return archive[node["ndarray"]]
     if "scalar" in node:
         return archive[node["scalar"]][()]
     raise ValueError(f"unknown entry {sorted(node)}")
+
+
+def _placement(map_location: MapLocation) -> Callable[[Tensor, str], Tensor]:
+    """``map_location`` as a function of (a loaded CPU tensor, its saved device name)."""
+    if map_location is None:
+        return _on_device
+    if isinstance(map_location, dict):
+        mapping = {str(as_device(key)): value for key, value in map_location.items()}
+        return lambda tensor, location: _on_device(tensor, mapping.get(location, location))
+    if isinstance(map_location, (str, device, int)):
+        target = as_device(map_location)
+        return lambda tensor, location: _on_device(tensor, target)
+    if not callable(map_location):
+        raise TypeError(f"map_location must be None, a device, a string, a dict or a "
+                        f"callable, got {type(map_location).__name__}")
+
+    def placed(tensor: Tensor, location: str) -> Tensor:
+        result = map_location(tensor.detach(), location)
+        if result is None:
+            return _on_device(tensor, location)
+        if not isinstance(result, Tensor):
+            raise TypeError(f"map_location returned a {type(result).__name__}; it must "
+                            f"return a Tensor or None")
+        return result.requires_grad_() if tensor.requires_grad else result
+    return placed
+
+
+def _on_device(tensor: Tensor, location: str | device) -> Tensor:
+    """``tensor`` (a loaded leaf on the CPU) as the same kind of leaf on ``location``."""
+    target = as_device(location)
+    if target.type == "cpu":
+        return tensor
+    try:
+        array = to_device(tensor.array, target)
+    except RuntimeError as error:
+        raise RuntimeError(f"cannot load a tensor saved on {location}: {error}. On a machine "
+                           f"without that device, load with map_location='cpu'") from None
+    return Tensor(array, requires_grad=tensor.requires_grad)
+
+
+def _placed(obj: Any, place: Callable[[Tensor, str], Tensor], locations: dict) -> Any:
+    """``obj`` with each tensor replaced by ``place(tensor, its saved device)``."""
+    if isinstance(obj, Tensor):
+        return place(obj, locations[id(obj)])
+    if isinstance(obj, dict):
+        return {key: _placed(value, place, locations) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_placed(item, place, locations) for item in obj)
+    return obj
 
 
 def _fsync_folder(folder: str) -> None:

@@ -22,6 +22,10 @@ A checkpoint holds the model, the optimizer, the scheduler, the history, the cal
 the random generators (the global one and the loaders'): ``fit(..., resume=path)`` goes on from
 where the saved run stopped and produces the very same numbers, bit for bit, as a run that was
 never interrupted.
+
+The model trains on its parameters' device (or ``fit(..., device="cuda")``): batches go there,
+and the per-batch losses stay there, read every ``log_every`` steps: each read waits for the
+GPU to finish its queued work, so it is not done at every step.
 """
 from __future__ import annotations
 
@@ -33,7 +37,8 @@ import time
 from typing import Any, Callable, Iterable, Sequence, TextIO
 
 from .autograd.grad_mode import no_grad
-from .backend import xp
+from .backend import array_module, backend_of
+from .device import CPU, DeviceLike, as_device, device
 from .optim.lr_scheduler import ReduceLROnPlateau
 from .random import default_generator
 from .serialization import load, save
@@ -106,45 +111,89 @@ def format_metrics(record: dict[str, Any]) -> str:
 
 # -- evaluation -------------------------------------------------------------------------------
 
-def _batch(batch: Any) -> tuple[Tensor, Tensor]:
+def _batch(batch: Any, device: device) -> tuple[Tensor, Tensor]:
+    """The (inputs, targets) of a batch, tensors moved to ``device`` (the model's)."""
     if not isinstance(batch, (list, tuple)) or len(batch) != 2:
         raise TypeError(f"the training loop expects batches (inputs, targets), got "
                         f"{type(batch).__name__}; use a TensorDataset(X, y) or return pairs")
-    return batch[0], batch[1]
+    return tuple(part.to(device) if isinstance(part, Tensor) and part.device != device else part
+                 for part in batch)
 
 
-def _correct(output: Tensor, target: Tensor) -> int | None:
-    """How many rows of ``output`` (N, C) have their largest score at the right class.
+def _correct(output: Tensor, target: Tensor) -> Any:
+    """How many rows of ``output`` (N, C) have their largest score at the right class: a
+    0-d array on their device, not read (on a GPU, reading is a sync).
 
     ``target`` holds class indices (N,) or class probabilities (N, C) (one-hot rows, rows
-    summing to 1); for anything else (regression) accuracy means nothing and this returns None.
+    summing to 1). For anything else (regression) accuracy means nothing: this returns None,
+    or -1 for float targets of the output's shape that are not probabilities (which only the
+    values tell).
     """
     scores, labels = output.array, target.array
     if scores.ndim != 2:
         return None
     if labels.ndim == 1 and labels.dtype.kind in "iu":
-        return int((scores.argmax(1) == labels).sum())
-    probabilities = (labels.shape == scores.shape and labels.dtype.kind == "f"
-                     and labels.min() >= 0 and xp.allclose(labels.sum(1), 1))
-    return int((scores.argmax(1) == labels.argmax(1)).sum()) if probabilities else None
+        return (scores.argmax(1) == labels).sum()
+    if labels.shape != scores.shape or labels.dtype.kind != "f":
+        return None
+    xp = array_module(labels)
+    probabilities = (labels.min() >= 0) & xp.all(xp.isclose(labels.sum(1), 1))
+    return xp.where(probabilities, (scores.argmax(1) == labels.argmax(1)).sum(), -1)
+
+
+def _host_values(arrays: list) -> list:
+    """The values of 0-d arrays (of one device) as Python numbers, in one copy to the host."""
+    if len(arrays) == 1:
+        return [arrays[0].item()]
+    return backend_of(arrays[0]).to_host(array_module(arrays[0]).stack(arrays)).tolist()
 
 
 class _Totals:
-    """Running sums over the batches of an epoch: mean loss and accuracy so far."""
+    """Running sums over the batches of an epoch: mean loss and accuracy so far.
 
-    def __init__(self) -> None:
+    ``add`` queues a batch's loss and correct count where the model computed them; ``read``
+    copies the queued ones to the host at once (one device sync on a GPU) and adds them up in
+    float64, batch after batch. With ``epoch``, a NaN or infinite loss raises
+    ``NonFiniteLossError`` there.
+    """
+
+    def __init__(self, epoch: int | None = None) -> None:
         self.loss_sum, self.correct, self.seen = 0.0, 0, 0
         self.has_accuracy = True
+        self.epoch, self.steps_read = epoch, 0
+        self.losses: list = []
+        self.sizes: list[int] = []
+        self.counts: list = []
 
-    def add(self, loss: float, output: Tensor, target: Tensor) -> None:
-        size = len(target)
-        correct = _correct(output, target)
-        self.loss_sum += loss * size  # losses are batch means: weigh them by batch size
-        self.seen += size
+    def add(self, loss: Tensor, output: Tensor, target: Tensor) -> None:
+        array = loss.array
+        if array.ndim:
+            if array.size != 1:
+                raise ValueError(f"the loss must be one number (a batch mean), got a tensor of "
+                                 f"shape {tuple(array.shape)}")
+            array = array.reshape(())
+        self.losses.append(array)
+        self.sizes.append(len(target))
+        correct = _correct(output, target) if self.has_accuracy else None
         if correct is None:
             self.has_accuracy = False
         else:
-            self.correct += correct
+            self.counts.append(correct)
+
+    def read(self) -> None:
+        if not self.losses:
+            return
+        for value, size in zip(_host_values(self.losses), self.sizes):
+            self.steps_read += 1
+            if self.epoch is not None and not math.isfinite(value):
+                raise NonFiniteLossError(self.epoch, self.steps_read, value)
+            self.loss_sum += value * size  # losses are batch means: weigh them by batch size
+            self.seen += size
+        if self.has_accuracy and self.counts:
+            counts = _host_values(self.counts)
+            self.has_accuracy = min(counts) >= 0
+            self.correct += sum(counts)
+        self.losses, self.sizes, self.counts = [], [], []
 
     @property
     def loss(self) -> float:
@@ -155,21 +204,30 @@ class _Totals:
         return self.correct / self.seen if self.seen and self.has_accuracy else None
 
 
+def model_device(model) -> device:
+    """The device of ``model``'s first parameter (the CPU for a model without any)."""
+    parameter = next(iter(model.parameters()), None)
+    return CPU if parameter is None else parameter.device
+
+
 def evaluate(model, loss_fn: LossFn, loader: Iterable) -> tuple[float, float | None]:
     """Mean loss and accuracy of ``model`` over ``loader``, in eval mode, without gradients.
 
-    Returns ``(loss, accuracy)``; accuracy is None when the targets are not class labels. The
-    model's train/eval mode is restored afterwards.
+    Batches are moved to the model's device, and the sums read once at the end. Returns
+    ``(loss, accuracy)``; accuracy is None when the targets are not class labels. The model's
+    train/eval mode is restored afterwards.
     """
     was_training = model.training
     model.eval()
+    target = model_device(model)
     totals = _Totals()
     try:
         with no_grad():
             for batch in loader:
-                inputs, targets = _batch(batch)
+                inputs, targets = _batch(batch, target)
                 output = model(inputs)
-                totals.add(loss_fn(output, targets).item(), output, targets)
+                totals.add(loss_fn(output, targets), output, targets)
+        totals.read()
     finally:
         model.train(was_training)
     return totals.loss, totals.accuracy
@@ -311,6 +369,8 @@ class ProgressBar(Callback):
                      accuracy: float | None) -> None:
         if self.bar is not None:
             self.bar.update(1)
+            if math.isnan(loss):  # on a GPU, before the first read of the epoch
+                return
             self.bar.set_postfix_str(format_metrics({"train_loss": loss, "train_acc": accuracy}),
                                      refresh=False)
 
@@ -347,12 +407,21 @@ def _loader_generators(*loaders: Any) -> list:
 class Trainer:
     """Trains ``model`` with ``optimizer`` on the batches ``(inputs, targets)`` of
     ``train_loader``; see ``fit`` for the arguments. Holds the state of a run: ``epoch`` (epochs
-    done), ``history``, ``stop_training``.
+    done), ``history``, ``stop_training``, ``device`` (where the model trains).
     """
 
     def __init__(self, model, loss_fn: LossFn, optimizer, train_loader: Iterable,
                  val_loader: Iterable | None = None, scheduler=None,
-                 callbacks: Sequence[Callback] = ()) -> None:
+                 callbacks: Sequence[Callback] = (), device: DeviceLike = None,
+                 log_every: int | None = None) -> None:
+        if device is not None and as_device(device) != model_device(model):
+            model.to(as_device(device))
+        self.device = model_device(model)
+        if log_every is None:
+            log_every = 1 if self.device.type == "cpu" else 50
+        if not isinstance(log_every, int) or log_every < 1:
+            raise ValueError(f"log_every must be a positive number of steps, got {log_every!r}")
+        self.log_every = log_every
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.train_loader, self.val_loader, self.scheduler = train_loader, val_loader, scheduler
         self.callbacks = list(callbacks)
@@ -382,19 +451,19 @@ class Trainer:
         lr = self.optimizer.param_groups[0]["lr"]
         self._call("on_epoch_begin", epoch)
         self.model.train()
-        totals = _Totals()
+        totals = _Totals(epoch)
         for step, batch in enumerate(self.train_loader, start=1):
-            inputs, targets = _batch(batch)
+            inputs, targets = _batch(batch, self.device)
             self.optimizer.zero_grad()
             output = self.model(inputs)
             loss = self.loss_fn(output, targets)
-            value = loss.item()
-            if not math.isfinite(value):  # stop before a NaN reaches the weights
-                raise NonFiniteLossError(epoch, step, value)
+            totals.add(loss, output, targets)
+            if step % self.log_every == 0:
+                totals.read()  # a NaN raises here, before this step's update
             loss.backward()
             self.optimizer.step()
-            totals.add(value, output, targets)
             self._call("on_batch_end", step, totals.loss, totals.accuracy)
+        totals.read()
         val_loss, val_acc = (evaluate(self.model, self.loss_fn, self.val_loader)
                              if self.val_loader is not None else (None, None))
         if isinstance(self.scheduler, ReduceLROnPlateau):
@@ -459,14 +528,15 @@ class Trainer:
 
     def load_checkpoint(self, path: str | os.PathLike) -> dict[str, Any]:
         """Restores a checkpoint written by ``save_checkpoint``; returns the whole dict."""
-        state = load(path)
+        state = load(path, map_location=self.device)
         self.load_state_dict(state)
         return state
 
 
 def fit(model, loss_fn: LossFn, optimizer, train_loader: Iterable, epochs: int,
         val_loader: Iterable | None = None, scheduler=None, callbacks: Sequence[Callback] = (),
-        resume: str | os.PathLike | None = None) -> History:
+        resume: str | os.PathLike | None = None, device: DeviceLike = None,
+        log_every: int | None = None) -> History:
     """Trains ``model`` for ``epochs`` epochs and returns the per-epoch ``History``.
 
     Args:
@@ -482,9 +552,18 @@ def fit(model, loss_fn: LossFn, optimizer, train_loader: Iterable, epochs: int,
         callbacks: ``EarlyStopping``, ``ModelCheckpoint``, ``ProgressBar`` or your own.
         resume: a checkpoint written by ``ModelCheckpoint``/``Trainer.save_checkpoint`` in a run
             with the same configuration: training goes on from its epoch, exactly.
+        device: where to train ("cpu", "cuda"...): the model is moved there first. By default
+            it trains where its parameters are. Tensors of each batch go to the model's device.
+        log_every: the per-batch losses and accuracies stay on the model's device and are read
+            (one device sync) every ``log_every`` steps and at the end of each epoch: the
+            callbacks' ``on_batch_end`` gets the running means of the latest read. Default: 1
+            on the CPU (reading costs nothing there), 50 on a GPU.
 
     Raises ``NonFiniteLossError`` (saying which epoch and step) when the loss becomes NaN or
-    infinite; the parameters are left as they were before that step.
+    infinite, at the first read that sees it. With ``log_every=1`` (the CPU's default), the
+    parameters are left as they were before that step; otherwise the updates of the steps
+    since the previous read have been made.
     """
-    trainer = Trainer(model, loss_fn, optimizer, train_loader, val_loader, scheduler, callbacks)
+    trainer = Trainer(model, loss_fn, optimizer, train_loader, val_loader, scheduler, callbacks,
+                      device, log_every)
     return trainer.fit(epochs, resume)

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..random import manual_seed
 from ..tensor import Tensor
-from .gradients import gradients
+from .gradients import gradients, host
 
 EXIT_OK, EXIT_WRONG_GRADIENT, EXIT_BAD_FILE = 0, 1, 2
 # The functions the file must define and the arguments the practical work gives them.
@@ -224,9 +224,10 @@ def _pair(functions: dict[str, Callable], name: str, *arguments: Any) -> tuple:
 
 
 def _float64(value: Any, what: str) -> Any:
-    """``value`` as float64, staying a Tensor if it is one."""
+    """``value`` as float64 on the host (the check's data is there), staying a Tensor if it is
+    one."""
     try:
-        array = np.array(value.array if isinstance(value, Tensor) else value, dtype=np.float64)
+        array = np.array(host(value), dtype=np.float64)
     except (TypeError, ValueError):
         raise BadFileError(f"{what} must be an array of numbers, got "
                            f"{type(value).__name__}") from None
@@ -235,7 +236,7 @@ def _float64(value: Any, what: str) -> Any:
 
 def _number(value: Any, what: str) -> float:
     try:
-        return float(np.asarray(value.array if isinstance(value, Tensor) else value).reshape(()))
+        return float(np.asarray(host(value)).reshape(()))
     except (TypeError, ValueError):
         raise BadFileError(f"{what} must be a number, got {type(value).__name__}") from None
 

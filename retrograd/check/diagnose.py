@@ -5,7 +5,8 @@
     report.warnings         # [DiagnosisWarning(code='saturated', message='...', layer='1')]
     report.to_json("diagnosis.json")
 
-It runs one forward and one backward on the batch, as a training step would, but updates
+It runs one forward and one backward on the batch, on the model's device (the batch is moved
+there), as a training step would; the statistics are computed on the host. It updates
 nothing: the parameters, their ``.grad``, the buffers (BatchNorm's running statistics) and the
 global random generator (Dropout) are left exactly as they were. The model stays in its mode:
 call ``model.train()`` first to see what training sees.
@@ -54,6 +55,7 @@ import numpy as np
 
 from ..autograd.engine import grad as autograd_grad
 from ..autograd.grad_mode import enable_grad
+from ..backend import array_module, backend_of
 from ..nn import MSELoss, ReLU, Sigmoid, Softmax, Tanh
 from ..nn.module import Module
 from ..ops import activation as activation_ops
@@ -219,11 +221,12 @@ def diagnose(model: Module, batch: tuple | list, loss_fn: Callable[[Tensor, Tens
                         + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else ""))
     if lr is not None and not lr > 0:
         raise ValueError(f"diagnose: lr must be a positive number, got {lr!r}")
-    input, target = (_as_tensor(value, what) for value, what in zip(batch, ("input", "target")))
     named = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
     if not named:
         raise ValueError("diagnose: the model has no parameter that requires grad, so there is "
                          "no gradient to diagnose")
+    input, target = (_as_tensor(value, what).to(named[0][1].device)
+                     for value, what in zip(batch, ("input", "target")))
 
     calls: list[tuple[str, Module, Any]] = []
     with _recording_layers(model, calls), _state_kept(model), enable_grad():
@@ -242,15 +245,16 @@ def diagnose(model: Module, batch: tuple | list, loss_fn: Callable[[Tensor, Tens
     parameters = [_parameter_stats(name, p, g, lr) for (name, p), g in zip(named, grads)]
     last_kind = _activation_kind(calls[-1][1] if calls and calls[-1][2] is output else None,
                                  output)
-    inputs = _summary_of(input.array) if input.array.dtype.kind == "f" else None
-    warnings = [*_input_warnings(input.array),
-                *_output_warnings(output.array, target.array, last_kind),
+    x, y, out = (_host(value.array) for value in (input, target, output))
+    inputs = _summary_of(x) if x.dtype.kind == "f" else None
+    warnings = [*_input_warnings(x),
+                *_output_warnings(out, y, last_kind),
                 *_layer_warnings(layers),
                 *_flow_warnings(_weights_in_running_order(named, grads, calls)),
                 *_loss_warnings(loss_fn, last_kind),
                 *_update_warnings(parameters, lr),
                 *_finite_warnings(float(loss.array), parameters)]
-    return DiagnosisReport(float(loss.array), lr, inputs, _summary_of(output.array), layers,
+    return DiagnosisReport(float(loss.array), lr, inputs, _summary_of(out), layers,
                            parameters, warnings)
 
 
@@ -301,9 +305,16 @@ class DiagnosisCallback(Callback):
         current["steps"] += 1
         sums = current["sums"]
         for name, param in trainer.model.named_parameters():
-            if param.grad is not None:
-                norm = float(np.linalg.norm(param.grad.array.astype(np.float64)))
+            if param.grad is not None:  # summed on the device: no sync per step on a GPU
+                grad = param.grad.array
+                norm = array_module(grad).linalg.norm(grad.astype(np.float64))
                 sums[name] = sums.get(name, 0.0) + norm
+
+    def _read(self) -> list[dict]:
+        """The per-epoch entries, their sums read from the device as numbers."""
+        for entry in self._per_epoch:
+            entry["sums"] = {name: float(total) for name, total in entry["sums"].items()}
+        return self._per_epoch
 
     @property
     def epochs_seen(self) -> list[int]:
@@ -312,13 +323,13 @@ class DiagnosisCallback(Callback):
     @property
     def grad_norms(self) -> dict[str, list[float | None]]:
         """``{parameter name: [mean |grad| of each epoch in epochs_seen]}``."""
-        done = [entry for entry in self._per_epoch if entry["steps"]]
+        done = [entry for entry in self._read() if entry["steps"]]
         names = dict.fromkeys(name for entry in done for name in entry["sums"])
         return {name: [entry["sums"][name] / entry["steps"] if name in entry["sums"] else None
                        for entry in done] for name in names}
 
     def state_dict(self) -> dict[str, Any]:
-        return {"per_epoch": self._per_epoch}  # a resumed run goes on with the same curves
+        return {"per_epoch": self._read()}  # a resumed run goes on with the same curves
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self._per_epoch = list(state.get("per_epoch", []))
@@ -380,6 +391,11 @@ class _state_kept:
         default_generator.set_state(self.rng_state)
 
 
+def _host(array: Any) -> np.ndarray:
+    """``array`` as a NumPy array (a host copy of a device array)."""
+    return backend_of(array).to_host(array)
+
+
 def _as_tensor(value: Any, what: str) -> Tensor:
     if isinstance(value, Tensor):
         return value
@@ -416,7 +432,7 @@ def _layer_stats(calls: list) -> list[LayerStats]:
         times_called[name] = times_called.get(name, 0) + 1
         if times_called[name] > 1:  # a layer used twice gets one row per call
             name = f"{name} (call {times_called[name]})"
-        values = output.array.astype(np.float64)
+        values = _host(output.array).astype(np.float64)
         kind = _activation_kind(module, output)
         saturated = dead = None
         if kind == "sigmoid":
@@ -440,8 +456,9 @@ def _per_unit(values: np.ndarray) -> np.ndarray:
 
 def _parameter_stats(name: str, param: Tensor, grad: Tensor | None,
                      lr: float | None) -> ParameterStats:
-    norm = float(np.linalg.norm(param.array.astype(np.float64)))
-    grad_norm = None if grad is None else float(np.linalg.norm(grad.array.astype(np.float64)))
+    norm = float(np.linalg.norm(_host(param.array).astype(np.float64)))
+    grad_norm = None if grad is None else float(np.linalg.norm(
+        _host(grad.array).astype(np.float64)))
     ratio = None
     if lr is not None and grad_norm is not None and norm > 0:
         ratio = lr * grad_norm / norm
@@ -457,7 +474,7 @@ def _weights_in_running_order(named: list, grads: tuple,
         for param in module._parameters.values():
             if param is not None:
                 first_run.setdefault(id(param), index)
-    weights = [(first_run.get(id(p), len(calls)), position, name, g.array)
+    weights = [(first_run.get(id(p), len(calls)), position, name, _host(g.array))
                for position, ((name, p), g) in enumerate(zip(named, grads))
                if p.ndim >= 2 and g is not None]
     return [(name, grad) for *_, name, grad in sorted(weights, key=lambda w: w[:2])]

@@ -24,6 +24,8 @@ import numpy as np
 
 from ..autograd.engine import grad as autograd_grad
 from ..autograd.grad_mode import enable_grad
+from ..backend import backend_of, is_device_array
+from ..device import device_of, to_device
 from ..tensor import Tensor
 
 WORST_ENTRIES = 3  # entries shown for each wrong gradient
@@ -147,13 +149,15 @@ def gradients(loss_fn: Callable[[Any], Any], params: Mapping[str, Any] | Sequenc
               max_entries: int | None = 500, seed: int = 0) -> GradientReport:
     """Checks hand-computed gradients ``grads`` of ``loss_fn`` at ``params``.
 
-    - ``params``: a dict (or list) of arrays or retrograd tensors, any shapes;
+    - ``params``: a dict (or list) of arrays or retrograd tensors, any shapes, on any device;
     - ``loss_fn(params) -> scalar``: the loss, written with NumPy or retrograd; it is called with
-      float64 copies of ``params`` (same container, same kind of array), never the originals;
+      float64 copies of ``params`` (same container, same kind of array, same device), never the
+      originals;
     - ``grads``: your gradients, the same keys (or length) as ``params``, each of its
       parameter's shape.
 
-    The expected gradient comes from retrograd's autograd when ``loss_fn`` runs on tensors that
+    The comparison runs on the host, in NumPy. The expected gradient comes from retrograd's
+    autograd when ``loss_fn`` runs on tensors that
     require grad (and agrees with finite differences), otherwise from centred finite differences
     with step ``eps``, both in float64. Parameters with more than ``max_entries`` entries are
     checked by finite differences on ``max_entries`` random entries (chosen by ``seed``; None:
@@ -194,7 +198,7 @@ def gradients(loss_fn: Callable[[Any], Any], params: Mapping[str, Any] | Sequenc
     automatic, why_not = _autograd(loss_fn, params, theta)
     expected, reference, notes = _references(loss_at, theta, automatic, eps, atol, rtol,
                                              max_entries, seed)
-    if np.asarray(base.array if isinstance(base, Tensor) else base).dtype == np.float32:
+    if getattr(base.array if isinstance(base, Tensor) else base, "dtype", None) == np.float32:
         notes.append("loss_fn returns float32, so its finite differences are inaccurate: keep "
                      "float64 inputs float64 (no .astype(np.float32) inside)")
     if automatic is None:
@@ -220,20 +224,40 @@ def _values(container: Mapping | Sequence) -> list:
     return list(container.values()) if isinstance(container, Mapping) else list(container)
 
 
-def _float64(value: Any, what: str) -> np.ndarray:
+def host(value: Any) -> Any:
+    """The NumPy array of a tensor or array on any device (a host copy of a GPU's); other
+    values as they are."""
     array = value.array if isinstance(value, Tensor) else value
+    return backend_of(array).to_host(array) if is_device_array(array) else array
+
+
+def _float64(value: Any, what: str) -> np.ndarray:
     try:
-        return np.array(array, dtype=np.float64)
+        return np.array(host(value), dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"gradients: {what} must be an array or a tensor of numbers, got "
                         f"{type(value).__name__}") from None
 
 
+def _device_of(value: Any) -> Any:
+    """The device of a parameter: its tensor's or array's (the CPU for other values)."""
+    return device_of(value.array if isinstance(value, Tensor) else value)
+
+
+def _placed(original: Any, array: Any) -> Any:
+    """``array`` (a NumPy array, or an autograd leaf already placed) as the kind of value
+    ``original`` is: a Tensor where it is a Tensor, on its device."""
+    if isinstance(array, Tensor):
+        return array
+    if isinstance(original, Tensor):
+        return Tensor(to_device(array, _device_of(original)))
+    return to_device(array, _device_of(original)) if is_device_array(original) else array
+
+
 def _rebuild(like: Mapping | Sequence, arrays: dict[str, Any]) -> Any:
-    """``arrays`` (NumPy arrays or tensors) in the container of ``like`` (dict or list), a
-    NumPy array wrapped in a Tensor where the matching entry of ``like`` is a Tensor."""
-    values = [Tensor(array) if isinstance(original, Tensor) and not isinstance(array, Tensor)
-              else array for original, array in zip(_values(like), arrays.values())]
+    """``arrays`` in the container of ``like`` (dict or list), each placed like the matching
+    entry of ``like`` (see ``_placed``)."""
+    values = [_placed(original, array) for original, array in zip(_values(like), arrays.values())]
     if isinstance(like, Mapping):
         return dict(zip(like, values))
     return type(like)(values)
@@ -244,7 +268,7 @@ def _scalar(value: Any) -> float:
     if isinstance(value, tuple):
         raise TypeError(f"gradients: loss_fn returned a tuple of {len(value)}; return only the "
                         f"loss, e.g. loss_accuracy(Yhat, Y)[0]")
-    array = value.array if isinstance(value, Tensor) else np.asarray(value)
+    array = np.asarray(host(value))
     if array.size != 1 or array.dtype.kind not in "fiu":
         raise TypeError(f"gradients: loss_fn must return one number, got "
                         f"{type(value).__name__} of shape {np.shape(array)}")
@@ -256,7 +280,9 @@ def _scalar(value: Any) -> float:
 def _autograd(loss_fn: Callable, params: Any,
               theta: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray] | None, str]:
     """The gradient by retrograd's autograd, when loss_fn runs on tensors; else (None, why)."""
-    leaves = {name: Tensor(value.copy(), requires_grad=True) for name, value in theta.items()}
+    devices = [_device_of(original) for original in _values(params)]
+    leaves = {name: Tensor(to_device(value.copy(), where), requires_grad=True)
+              for (name, value), where in zip(theta.items(), devices)}
     try:
         # a NumPy loss_fn fails on tensors in many ways, all of which mean "no autograd"
         with enable_grad(), warnings.catch_warnings():
@@ -269,7 +295,7 @@ def _autograd(loss_fn: Callable, params: Any,
         return None, ("loss_fn does not return a one-element retrograd tensor that requires "
                       f"grad when given tensors (it returned {type(loss).__name__})")
     found = autograd_grad(loss.sum(), list(leaves.values()), allow_unused=True)
-    return {name: np.zeros_like(theta[name]) if grad is None else grad.array.astype(np.float64)
+    return {name: np.zeros_like(theta[name]) if grad is None else host(grad).astype(np.float64)
             for name, grad in zip(theta, found)}, ""
 
 

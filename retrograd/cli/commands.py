@@ -10,8 +10,11 @@ import time
 from typing import Any, Sequence
 
 from .. import __version__
+from ..backend import backend_for
 from ..check.diagnose import DiagnosisCallback
+from ..creation import zeros
 from ..datasets import available
+from ..device import as_device, checked_index, device
 from ..nn import summary
 from ..serialization import load
 from ..train import (EarlyStopping, ModelCheckpoint, NonFiniteLossError, ProgressBar, Trainer,
@@ -80,13 +83,26 @@ def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
 
 
-def make_trainer(config: dict[str, Any], data: Data, callbacks: Sequence = ()) -> Trainer:
-    """A Trainer for ``config`` on ``data``: loaders, model, loss, optimizer, schedule."""
+def _device(args: argparse.Namespace) -> device:
+    """The device of --device, checked now: a missing GPU is reported before any work."""
+    try:
+        target = as_device(args.device)
+        if target.type != "cpu":
+            checked_index(backend_for(target.type), target)
+    except RuntimeError as error:
+        raise CommandError(f"--device {args.device}: {error}") from None
+    return target
+
+
+def make_trainer(config: dict[str, Any], data: Data, callbacks: Sequence = (),
+                 target: device | None = None) -> Trainer:
+    """A Trainer for ``config`` on ``data`` (on ``target``, default the CPU): loaders, model,
+    loss, optimizer, schedule."""
     train_loader, val_loader = loaders(data, config)
     model = build_model(config, data.input_shape, data.n_classes)
     optimizer = build_optimizer(config, model)
     return Trainer(model, build_loss(config, data.n_classes), optimizer, train_loader,
-                   val_loader, build_scheduler(config, optimizer), callbacks)
+                   val_loader, build_scheduler(config, optimizer), callbacks, device=target)
 
 
 # -- retrograd train ----------------------------------------------------------------------------
@@ -179,9 +195,10 @@ def _write_gradient_norms(diagnosis: DiagnosisCallback, model: Any, out: str) ->
 def train(args: argparse.Namespace) -> int:
     """``retrograd train``: trains (or resumes) one run and writes its folder; exit status."""
     given = _given(args)
+    target = _device(args)
     checkpoint = None
     if args.resume:
-        checkpoint = load(args.resume)
+        checkpoint = load(args.resume, map_location=target)
         config = _resumed_config(checkpoint, given, args.resume)
         out = args.out or os.path.dirname(args.resume) or "."
     else:
@@ -199,16 +216,16 @@ def train(args: argparse.Namespace) -> int:
     stopper = [EarlyStopping(patience=config["patience"])] if config["patience"] else []
     # the diagnosis comes last: the other callbacks keep their places in a resumed checkpoint
     diagnosis = _diagnosis(args, config, data, out)
-    trainer = make_trainer(config, data, [ProgressBar(), *stopper, saver, *diagnosis])
+    trainer = make_trainer(config, data, [ProgressBar(), *stopper, saver, *diagnosis], target)
     if checkpoint is not None:
         trainer.load_state_dict(checkpoint)
     _write_json(os.path.join(out, "config.json"), config)
     print(f"training {describe(config)} on {config['dataset']}: {len(data.y_train)} training "
           f"and {len(data.y_val)} {data.val_name} examples; {config['optimizer']} lr "
-          f"{config['lr']:g}, batch {config['batch_size']}, {config['epochs']} epochs",
-          flush=True)
-    print(summary(trainer.model, (config["batch_size"], *data.input_shape), verbose=0),
-          flush=True)
+          f"{config['lr']:g}, batch {config['batch_size']}, {config['epochs']} epochs"
+          + ("" if target.type == "cpu" else f", on {target}"), flush=True)
+    example = zeros(config["batch_size"], *data.input_shape, device=target)
+    print(summary(trainer.model, input_data=example, verbose=0), flush=True)
     start = time.perf_counter()
     try:
         trainer.fit(config["epochs"])
@@ -235,6 +252,7 @@ def train(args: argparse.Namespace) -> int:
 def sweep(args: argparse.Namespace) -> int:
     """``retrograd sweep``: one run per learning rate and batch size, a table and a figure."""
     base = complete(_given(args))
+    target = _device(args)
     out = args.out or _new_folder(os.path.join("runs", f"sweep-{base['dataset']}"))
     data = load_data(base)
     os.makedirs(out, exist_ok=True)
@@ -250,7 +268,7 @@ def sweep(args: argparse.Namespace) -> int:
         for batch_size in args.batch_sizes:
             config = {**base, "lr": lr, "batch_size": batch_size}
             stopper = [EarlyStopping(patience=config["patience"])] if config["patience"] else []
-            trainer = make_trainer(config, data, stopper)
+            trainer = make_trainer(config, data, stopper, target)
             start = time.perf_counter()
             try:
                 trainer.fit(config["epochs"])
@@ -295,10 +313,13 @@ def sweep(args: argparse.Namespace) -> int:
 
 def evaluate(args: argparse.Namespace) -> int:
     """``retrograd eval``: the loss and accuracy of a saved model on a data set."""
-    weights, saved_config = read_saved_model(args.checkpoint)
+    target = _device(args)
+    weights, saved_config = read_saved_model(args.checkpoint, target)
     config = complete(_given(args), saved=saved_config)
     data = load_data(config)
     model = build_model(config, data.input_shape, data.n_classes)
+    if target.type != "cpu":
+        model.to(target)
     try:
         model.load_state_dict(weights)
     except (RuntimeError, TypeError) as error:

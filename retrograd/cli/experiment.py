@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import datasets, nn, optim
+from ..backend import array_module
 from ..nn import functional as F
 from ..optim import lr_scheduler
 from ..creation import randperm
@@ -90,10 +91,11 @@ def complete(given: dict[str, Any], saved: dict[str, Any] | None = None) -> dict
 
 # -- data -------------------------------------------------------------------------------------
 
-def read_saved_model(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The weights and the configuration ({} when unknown) saved in ``path``: a checkpoint of
-    ``retrograd train``, or a bare state_dict saved with ``rg.save(model.state_dict(), ...)``."""
-    saved = load(path)
+def read_saved_model(path: str, target: Any = "cpu") -> tuple[dict[str, Any], dict[str, Any]]:
+    """The weights (on device ``target``) and the configuration ({} when unknown) saved in
+    ``path``: a checkpoint of ``retrograd train``, or a bare state_dict saved with
+    ``rg.save(model.state_dict(), ...)``."""
+    saved = load(path, map_location=target)
     if not isinstance(saved, dict):
         raise ValueError(f"{path} holds a {type(saved).__name__}, not a model")
     if isinstance(saved.get("model"), dict):  # a checkpoint of `retrograd train`
@@ -174,7 +176,8 @@ class OneHotMSELoss(nn.Module):
         self.n_classes = n_classes
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        one_hot = np.eye(self.n_classes, dtype=input.array.dtype)[target.array]
+        xp = array_module(target.array)  # the rows are made on the targets' device
+        one_hot = xp.eye(self.n_classes, dtype=input.array.dtype)[target.array]
         return F.mse_loss(input, Tensor(one_hot))
 
 

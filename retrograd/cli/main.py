@@ -2,6 +2,7 @@
 
     retrograd train                        # an MLP on circles, in seconds
     retrograd train --dataset digits --hidden 128 --optimizer adam --lr 1e-3
+    retrograd train --dataset mnist --device cuda   # on a GPU (CuPy installed)
     retrograd sweep --lrs 0.01,0.1,1 --batch-sizes 16,64,256
     retrograd eval runs/circles-20250101-120000/checkpoint.npz
     retrograd datasets
@@ -91,6 +92,12 @@ def _choice(choices: Sequence[str]) -> Callable[[str], str]:
 
 
 # -- the parser -------------------------------------------------------------------------------
+
+def _add_device_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", default="cpu", metavar="DEVICE",
+                        help="where to compute: cpu, or cuda / cuda:N on an NVIDIA GPU with "
+                        "CuPy installed (default: cpu)")
+
 
 def _add_data_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("data")
@@ -213,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--diagnose-epochs", type=_list_of(positive_int), metavar="EPOCHS",
                        help="the epochs to diagnose, e.g. 1,5,10 (epoch 1: the network as "
                        "initialised; default: the first, middle and last; implies --diagnose)")
+    _add_device_flag(train)
     train.set_defaults(handler=commands.train)
 
     sweep = add("sweep", "train over a grid of learning rates and batch sizes",
@@ -230,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training_flags(sweep, grid=True)
     sweep.add_argument("--out", metavar="DIR",
                        help="the output folder (default: runs/sweep-<dataset>-<date>-<time>)")
+    _add_device_flag(sweep)
     sweep.set_defaults(handler=commands.sweep)
 
     evaluate = add("eval", "loss and accuracy of a saved model",
@@ -241,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="which part of the data set (default: val)")
     _add_data_flags(evaluate)
     _add_model_flags(evaluate)
+    _add_device_flag(evaluate)
     evaluate.set_defaults(handler=commands.evaluate)
 
     listing = add("datasets", "list the data sets", "The data sets retrograd can train on.")

@@ -14,6 +14,7 @@ import numpy as np
 from ..autograd.grad_mode import no_grad
 from ..nn.module import Module
 from ..tensor import Tensor
+from ..train import model_device
 
 _warned = False
 FIGURE_DPI = 100
@@ -83,7 +84,8 @@ def decision_boundary(model: Module, X: np.ndarray, y: np.ndarray, path: str, ti
     was_training = model.training
     model.eval()
     with no_grad():
-        predicted = model(Tensor(points)).array.argmax(1).reshape(grid_x.shape)
+        scores = model(Tensor(points).to(model_device(model)))
+    predicted = scores.cpu().numpy().argmax(1).reshape(grid_x.shape)
     model.train(was_training)
     n_classes = int(max(y.max(), predicted.max())) + 1
     colors = plt.get_cmap("tab10")

@@ -6,6 +6,9 @@ and the order in which the engine visits the nodes, and ``autograd.grad`` (with
 ``retain_graph=True``) gives the leaves' gradients without touching any ``.grad``. To show how a
 node's gradient splits among its inputs, the node's own backward formula is then evaluated once
 more on that same upstream gradient.
+
+The engine runs on the graph's device; the values and gradients a walk keeps for showing are
+host (NumPy) copies.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import numpy as np
 from ..autograd.engine import grad as autograd_grad, sum_to_shape
 from ..autograd.function import _OUTPUT, Function
 from ..autograd.grad_mode import state
+from ..backend import backend_of
 from ..tensor import Tensor
 from .rules import Named, Rule, fill, rule_for
 from .text import SMALL, short
@@ -88,9 +92,10 @@ class Walk:
         values = _known_values(self.nodes, [output] + [tensor for tensor, _ in named])
         self.variables: dict[int, Variable] = {}
         for leaf in self.leaves:
-            self.variables[id(leaf)] = Variable("", None, leaf.array.shape, leaf.array)
+            self.variables[id(leaf)] = Variable("", None, leaf.array.shape, _host(leaf))
         for node in self.nodes:
-            self.variables[id(node)] = Variable("", node, shapes[id(node)], values.get(id(node)))
+            self.variables[id(node)] = Variable("", node, shapes[id(node)],
+                                                _host(values.get(id(node))))
         self._name_variables(output)
         self.root = self.variable_of(output.grad_fn or output)
         self.operations = [self._describe(node) for node in self.nodes]
@@ -157,7 +162,7 @@ class Walk:
             for node, hook in hooks:
                 node._hooks.remove(hook)
         for leaf, gradient in zip(self.leaves, leaf_gradients):
-            self.variable_of(leaf).gradient = gradient.array
+            self.variable_of(leaf).gradient = _host(gradient)
         steps = {id(step.variable.node): step for step in self.operations}
         for node, upstream in visits:
             self.steps.append(steps[id(node)])
@@ -167,7 +172,7 @@ class Walk:
         """What the node's backward sends along each edge, given the upstream gradient the
         engine gave it: summed back to each input's shape, as the engine does."""
         node = step.variable.node
-        step.variable.gradient = upstream
+        step.variable.gradient = _host(upstream)
         sent = node.run_backward(upstream)
         for position, (parent, item) in enumerate(zip(node.parents, step.inputs)):
             gradient = sent[position] if position < len(sent) else None
@@ -176,7 +181,7 @@ class Walk:
             if gradient.shape != parent[1]:  # the input was broadcast: the adjoint is a sum
                 gradient = sum_to_shape(gradient, parent[1])
                 item.formula += ", summed over the broadcast axes"
-            item.gradient = gradient.astype(parent[2], copy=False)
+            item.gradient = _host(gradient.astype(parent[2], copy=False))
             item.variable.paths.append((step.variable.name, item.gradient))
 
     def freed(self) -> bool:
@@ -194,14 +199,20 @@ class Walk:
             return "0"  # an absent optional input, such as a layer without bias
         if id(argument) in self.user_names:
             return self.user_names[id(argument)]
-        value = argument.array if isinstance(argument, Tensor) else np.asarray(argument)
+        value = np.asarray(_host(argument))
         return short(value) if value.size <= SMALL else "c"
 
     def gradients_from_backward(self) -> None:
         """Takes the leaves' gradients from their ``.grad`` (what a backward left there)."""
         for leaf in self.leaves:
             if leaf.grad is not None:
-                self.variable_of(leaf).gradient = leaf.grad.array
+                self.variable_of(leaf).gradient = _host(leaf.grad)
+
+
+def _host(value: Any) -> Any:
+    """A value to show, as NumPy: a tensor's or a device array's host copy (None stays)."""
+    array = value.array if isinstance(value, Tensor) else value
+    return None if array is None else backend_of(array).to_host(array)
 
 
 def _collect(output: Tensor) -> tuple[list[Function], list[Tensor], dict[int, tuple]]:
