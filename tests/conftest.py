@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 
 import retrograd as rg
 from retrograd.autograd.grad_mode import state
-from retrograd.backend import unregister_backend
+from retrograd.backend import backend_for, unregister_backend
 
 import fake_cupy
 
@@ -39,11 +39,18 @@ def seeded():
     yield
 
 
+# RETROGRAD_TEST_DEVICE=cupy runs the device tests on the real CuPy backend (a machine with an
+# NVIDIA GPU and CuPy: bench/gpu_check.sh) instead of the stand-in; tests that rely on the
+# stand-in's exact NumPy results or its FakeArray can check REAL_CUPY.
+REAL_CUPY = os.environ.get("RETROGRAD_TEST_DEVICE") == "cupy"
+
+
 @pytest.fixture
 def fake_cuda():
-    """Makes retrograd's "cuda" device the CuPy stand-in of ``fake_cupy`` for one test, with
-    freshly seeded generators; returns its backend."""
-    backend = fake_cupy.install()
+    """Makes retrograd's "cuda" device the CuPy stand-in of ``fake_cupy`` (real CuPy under
+    RETROGRAD_TEST_DEVICE=cupy) for one test, with freshly seeded generators; returns its
+    backend."""
+    backend = backend_for("cuda") if REAL_CUPY else fake_cupy.install()
     rg.manual_seed(0)
     yield backend
     rg.set_default_device("cpu")

@@ -1,8 +1,8 @@
 """The CUDA backend: CuPy arrays behind retrograd's "cuda" device.
 
 Imported only when CUDA is first used. What differs from NumPy lives here: copies to and from
-the host, ``cupyx.scatter_add`` for repeated-index gradients, CuPy's strided views (its arrays
-have no read-only flag), random numbers drawn on the GPU, synchronisation and the memory pool.
+the host, ``cupy.add.at`` for repeated-index gradients, CuPy's strided views (its arrays have no
+read-only flag), random numbers drawn on the GPU, synchronisation and the memory pool.
 """
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ def load_cupy() -> "CupyBackend":
     """The CuPy backend; RuntimeError saying what is missing when CuPy or a GPU is absent."""
     try:
         import cupy
-        import cupyx
     except ImportError as error:
         raise RuntimeError(f"CUDA is not available: retrograd runs CUDA through CuPy, which "
                            f"could not be imported ({error}); {INSTALL_HINT}") from None
@@ -29,13 +28,16 @@ def load_cupy() -> "CupyBackend":
                            f"({error})") from None
     if count == 0:
         raise RuntimeError("CUDA is not available: CuPy found no NVIDIA GPU")
-    return CupyBackend(cupy, cupyx)
+    return CupyBackend(cupy)
+
+
+# The dtypes cupy.add.at takes with an index array (CUDA's atomicAdd; CuPy 14.2 adds int64)
+_ATOMIC_ADD_TYPES = frozenset(("float16", "float32", "float64", "int32", "uint32", "uint64"))
 
 
 class CupyBackend(ArrayBackend):
-    def __init__(self, cupy: Any, cupyx: Any) -> None:
+    def __init__(self, cupy: Any) -> None:
         super().__init__("cuda", cupy, cupy.ndarray)
-        self._cupyx = cupyx
         # CuPy's pool keeps freed blocks for reuse, as PyTorch's caching allocator does; it
         # reports bytes in use, not their peak, so the peak is sampled at each query
         self._pool = cupy.get_default_memory_pool()
@@ -54,6 +56,9 @@ class CupyBackend(ArrayBackend):
     def on_device(self, index: int | None) -> Any:
         return self.module.cuda.Device(index or 0)
 
+    def data_ptr(self, array: Any) -> int:
+        return array.data.ptr
+
     def writeable(self, array: Any) -> bool:
         return True  # CuPy has no read-only arrays
 
@@ -64,7 +69,16 @@ class CupyBackend(ArrayBackend):
         return self.module.lib.stride_tricks.as_strided(array, shape, strides)
 
     def scatter_add(self, target: Any, key: Any, values: Any) -> None:
-        self._cupyx.scatter_add(target, key, values)
+        xp = self.module
+        if target.dtype.name in _ATOMIC_ADD_TYPES:
+            xp.add.at(target, key, values)
+        elif target.dtype == xp.int64:  # as uint64: two's-complement sums have the same bits
+            xp.add.at(target.view(xp.uint64), key,
+                      xp.asarray(values, dtype=xp.int64).view(xp.uint64))
+        else:  # int8, int16, uint8, bool: summed in int32, then cast back (wrapping; bool: any)
+            wide = target.astype(xp.int32)
+            xp.add.at(wide, key, xp.asarray(values, dtype=xp.int32))
+            target[...] = wide
 
     def random_source(self, index: int | None, seed: int) -> "_CupyRandom":
         return _CupyRandom(self.module, index or 0, seed)
@@ -109,7 +123,9 @@ class _CupyRandom:
         return self._state.standard_normal(size, dtype)
 
     def integers(self, low: int, high: int | None = None, size: Any = None) -> Any:
-        return self._state.randint(low, high, size, dtype=self._int64)
+        if high is None:  # CuPy's randint takes a missing high for an array bound
+            low, high = 0, low
+        return self._state.randint(int(low), int(high), size, dtype=self._int64)
 
     def permutation(self, n: int) -> Any:
-        return self._state.permutation(n)
+        return self._state.permutation(int(n))  # CuPy permutes a range only for a Python int
