@@ -53,8 +53,14 @@ def training_step(lib, state: dict, x: np.ndarray, y: np.ndarray) -> Callable[[]
     """One SGD step of LeNet-5 in ``lib``, from the weights in ``state`` (name -> array)."""
     model = lenet(lib)
     model.load_state_dict({name: lib.tensor(array.copy()) for name, array in state.items()})
+    return sgd_step(lib, model, x, y)
+
+
+def sgd_step(lib, model, x: np.ndarray, y: np.ndarray, device: str = "cpu") -> Callable[[], object]:
+    """One SGD step of ``model`` (a ``lib`` module, moved to ``device``) on the batch (x, y)."""
+    model.to(device)
     optimizer = lib.optim.SGD(model.parameters(), lr=LEARNING_RATE)
-    images, labels = lib.from_numpy(x), lib.from_numpy(y)
+    images, labels = lib.from_numpy(x).to(device), lib.from_numpy(y).to(device)
 
     def step():
         optimizer.zero_grad()

@@ -32,7 +32,6 @@ import bench as common  # bench/bench.py, next to this script: timing, the MLP, 
 import retrograd as rg  # noqa: E402  (bench.py put this checkout first on the path)
 
 LENET_BATCHES = (64, 256)
-LEARNING_RATE = 0.01
 DEVICES = ("cpu", "cuda")
 
 
@@ -64,21 +63,6 @@ def synchronising_clock(frameworks: dict) -> Callable[[], float]:
     return clock
 
 
-def training_step(lib, model, x: np.ndarray, y: np.ndarray, device: str) -> Callable[[], object]:
-    """One SGD step of ``model`` (a ``lib`` module, moved to ``device``) on the batch (x, y)."""
-    model.to(device)
-    optimizer = lib.optim.SGD(model.parameters(), lr=LEARNING_RATE)
-    inputs, targets = lib.from_numpy(x).to(device), lib.from_numpy(y).to(device)
-
-    def step():
-        optimizer.zero_grad()
-        loss = lib.nn.functional.cross_entropy(model(inputs), targets)
-        loss.backward()
-        optimizer.step()
-        return loss
-    return step
-
-
 def mlp(lib, batch: int):
     """bench.py's MLP with its seeded weights, and its batch (x, y)."""
     layers, x, y = common.mlp_problem(batch)
@@ -107,7 +91,7 @@ def cases(build, batch: int, cuda: dict) -> dict[str, Callable[[], object]]:
         for device in DEVICES:
             if device == "cpu" or name in cuda:
                 model, x, y = build(lib, batch)
-                found[f"{name} {device}"] = training_step(lib, model, x, y, device)
+                found[f"{name} {device}"] = bench_conv.sgd_step(lib, model, x, y, device)
     return found
 
 
