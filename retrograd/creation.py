@@ -2,11 +2,11 @@
 (float32 by default)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from . import dtype as dtypes
 from .backend import backend_for, ndarray, xp
-from .device import DeviceLike, as_device, checked_index, device, to_device
+from .device import DeviceLike, as_device, checked_index, to_device
 from .random import Generator, float_dtype, normal_array, random_source, uniform_array
 from .tensor import Tensor, as_array
 
@@ -125,32 +125,11 @@ def linspace(start: float, end: float, steps: int, dtype=None, device: DeviceLik
                   requires_grad=requires_grad)
 
 
-def zeros_like(input: Tensor, dtype=None, device: DeviceLike = None,
-               requires_grad: bool = False) -> Tensor:
-    """Zeros of ``input``'s shape (and dtype, unless ``dtype`` is given)."""
-    return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                 requires_grad=requires_grad)
-
-
-def ones_like(input: Tensor, dtype=None, device: DeviceLike = None,
-              requires_grad: bool = False) -> Tensor:
-    """Ones of ``input``'s shape (and dtype, unless ``dtype`` is given)."""
-    return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)
-
-
 def full_like(input: Tensor, fill_value: float, dtype=None, device: DeviceLike = None,
               requires_grad: bool = False) -> Tensor:
     """``fill_value`` everywhere, in ``input``'s shape (and dtype, unless ``dtype`` is given)."""
     return full(input.shape, fill_value, dtype=dtype or input.dtype,
                 device=device or input.device, requires_grad=requires_grad)
-
-
-def empty_like(input: Tensor, dtype=None, device: DeviceLike = None,
-               requires_grad: bool = False) -> Tensor:
-    """An uninitialised tensor of ``input``'s shape (and dtype, unless ``dtype`` is given)."""
-    return empty(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                 requires_grad=requires_grad)
 
 
 def rand(*size: int, generator: Generator | None = None, dtype=None,
@@ -187,15 +166,20 @@ def randperm(n: int, *, generator: Generator | None = None, device: DeviceLike =
     return Tensor(random_source(generator, as_device(device)).permutation(n).astype(xp.int64))
 
 
-def rand_like(input: Tensor, dtype=None, device: DeviceLike = None,
-              requires_grad: bool = False) -> Tensor:
-    """Samples of U(0, 1) in ``input``'s shape (and dtype, unless ``dtype`` is given)."""
-    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)
+def _like(factory: Callable[..., Tensor], values: str) -> Callable[..., Tensor]:
+    """``factory``'s ``*_like`` twin: its values in ``input``'s shape, dtype and device."""
+    def like(input: Tensor, dtype=None, device: DeviceLike = None,
+             requires_grad: bool = False) -> Tensor:
+        return factory(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                       requires_grad=requires_grad)
+    like.__name__ = like.__qualname__ = f"{factory.__name__}_like"
+    like.__doc__ = (f"{values} in ``input``'s shape, dtype and device (unless ``dtype`` or "
+                    f"``device`` is given).")
+    return like
 
 
-def randn_like(input: Tensor, dtype=None, device: DeviceLike = None,
-               requires_grad: bool = False) -> Tensor:
-    """Samples of N(0, 1) in ``input``'s shape (and dtype, unless ``dtype`` is given)."""
-    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                 requires_grad=requires_grad)
+zeros_like = _like(zeros, "Zeros")
+ones_like = _like(ones, "Ones")
+empty_like = _like(empty, "An uninitialised tensor")
+rand_like = _like(rand, "Samples of U(0, 1)")
+randn_like = _like(randn, "Samples of N(0, 1)")

@@ -790,8 +790,9 @@ class Tensor:
     __itruediv__ = div_
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
+        xp = array_module(self.array)
         return self.modify_in_place(lambda before: elementwise.clamp(before, min, max),
-                                    lambda: array_module(self.array).clip(self.array, min, max, out=self.array))
+                                    lambda: xp.clip(self.array, min, max, out=self.array))
 
     clip_ = clamp_
 
