@@ -13,7 +13,7 @@ import heapq
 import threading
 from typing import Any, Sequence
 
-from ..backend import array_module, backend_of, is_device_array, ndarray
+from ..backend import array_module, backend_of, is_device_array
 from ..tensor import Tensor
 from .anomaly import check_backward
 from .function import Function
@@ -107,9 +107,8 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
                 leaf.grad = grad if leaf.grad is None else leaf.grad + grad
             elif leaf.grad is None:
                 # copy on first write so that .grad never aliases a view or another leaf's .grad
-                writeable = grad.flags.writeable if type(grad) is ndarray else \
-                    backend_of(grad).writeable(grad)  # a device array has no flags.writeable
-                if grad.base is not None or not writeable or id(grad) in owned_ids:
+                if grad.base is not None or not backend_of(grad).writeable(grad) or \
+                        id(grad) in owned_ids:
                     grad = grad.copy()
                 owned_ids.add(id(grad))
                 leaf.grad = Tensor(grad)
