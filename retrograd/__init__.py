@@ -29,6 +29,8 @@ from .ops.reduction import (amax, amin, argmax, argmin, logsumexp, max, mean, mi
 from .ops.shape import (diagonal, expand, flatten, narrow, permute, repeat, reshape, squeeze,
                         transpose, unbind, unsqueeze)
 from .random import Generator, initial_seed, manual_seed, seed
+# sorting, scanning and selection
+# rounding, integer division and products
 from . import nn
 from . import utils
 from . import cuda

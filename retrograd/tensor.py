@@ -718,6 +718,10 @@ class Tensor:
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
         return indexing.chunk(self, chunks, dim)
 
+    # -- sorting, scanning and selection ---------------------------------------------------------
+
+    # -- rounding, integer division and products -------------------------------------------------
+
     # -- in place --------------------------------------------------------------------------------
 
     def modify_in_place(self, compute: Callable[["Tensor"], "Tensor"], write: Callable[[], Any],

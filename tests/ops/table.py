@@ -285,5 +285,17 @@ LOSSES = [
          [(2, C, 3), const((2, 3), indices(C))]),
 ]
 
+# Sorting, scanning and selection (issue 10)
+SELECTION: list = [
+]
+
+# Rounding, integer division, linear algebra products and einsum (issue 10)
+PRODUCTS: list = [
+]
+
+# Activations, normalization, resampling and transposed convolution of nn.functional (issue 10)
+FUNCTIONAL: list = [
+]
+
 TABLE = ARITHMETIC + ELEMENTWISE + REDUCTIONS + SOFTMAX + MATMUL_CASES + SHAPE + INDEXING + \
-    IN_PLACE + COMPARISONS + LOSSES
+    IN_PLACE + COMPARISONS + LOSSES + SELECTION + PRODUCTS + FUNCTIONAL
