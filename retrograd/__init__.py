@@ -28,7 +28,10 @@ from .ops.reduction import (amax, amin, argmax, argmin, logsumexp, max, mean, mi
                             std, sum, var)
 from .ops.shape import (diagonal, expand, flatten, narrow, permute, repeat, reshape, squeeze,
                         transpose, unbind, unsqueeze)
+from .legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,
+                     IntTensor, LongTensor, ShortTensor)
 from .random import Generator, initial_seed, manual_seed, seed
+from .size import Size
 # sorting, scanning and selection
 # rounding, integer division and products
 from . import nn

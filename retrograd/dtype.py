@@ -78,3 +78,27 @@ def to_numpy_dtype(dtype) -> "xp.dtype":
         raise TypeError(f"expected a dtype such as rg.float32, got {dtype!r}") from None
     from_numpy_dtype(np_dtype)
     return np_dtype
+
+
+# PyTorch's legacy tensor types (``torch.FloatTensor``...): the name of each dtype's type
+LEGACY_TYPE_NAMES = {float16: "HalfTensor", float32: "FloatTensor", float64: "DoubleTensor",
+                     int8: "CharTensor", uint8: "ByteTensor", int16: "ShortTensor",
+                     int32: "IntTensor", int64: "LongTensor", bool_: "BoolTensor"}
+
+
+def legacy_type_name(dtype: DType, device_type: str = "cpu") -> str:
+    """``'retrograd.FloatTensor'``, or ``'retrograd.cuda.FloatTensor'`` on CUDA."""
+    place = "" if device_type == "cpu" else f"{device_type}."
+    return f"retrograd.{place}{LEGACY_TYPE_NAMES[dtype]}"
+
+
+def from_legacy_type_name(name: str) -> tuple:
+    """The dtype of a legacy type name (``'torch.LongTensor'``, ``'retrograd.cuda.FloatTensor'``)
+    and whether it names a CUDA type."""
+    parts = name.split(".")
+    by_name = {type_name: dtype for dtype, type_name in LEGACY_TYPE_NAMES.items()}
+    if parts[0] not in ("torch", "retrograd") or parts[-1] not in by_name or \
+            parts[1:-1] not in ([], ["cuda"]):
+        raise ValueError(f"invalid type: {name!r}; expected a name such as "
+                         f"'retrograd.FloatTensor' or 'torch.cuda.LongTensor'")
+    return by_name[parts[-1]], parts[1:-1] == ["cuda"]

@@ -73,9 +73,15 @@ def save(obj: Any, f: PathOrFile) -> None:
     _fsync_folder(folder)
 
 
-def load(f: PathOrFile, map_location: MapLocation = None) -> Any:
+def load(f: PathOrFile, map_location: MapLocation = None, pickle_module: Any = None, *,
+         weights_only: bool | None = None, mmap: bool | None = None) -> Any:
     """Loads what ``save`` wrote to ``f`` (a path, or a binary file object); tensors come back
     as ``Tensor``s, NumPy arrays as arrays.
+
+    retrograd never unpickles: a file holds only tensors, arrays, numbers, strings and their
+    containers, so every load is what ``torch.load(..., weights_only=True)`` promises, whatever
+    ``weights_only`` says (it is accepted for PyTorch scripts). ``mmap`` is accepted and
+    changes nothing; a ``pickle_module`` cannot be used and raises ValueError.
 
     ``map_location`` says where tensors go, as in ``torch.load``:
 
@@ -90,6 +96,9 @@ def load(f: PathOrFile, map_location: MapLocation = None) -> Any:
     ``rg.save`` did not write or that is damaged (truncated, edited), and RuntimeError when a
     tensor's device is not available here (then pass ``map_location="cpu"``).
     """
+    if pickle_module is not None:
+        raise ValueError("rg.load: retrograd files hold no pickles, so pickle_module cannot be "
+                         "used; leave it out")
     place = _placement(map_location)
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file>")
     if isinstance(f, (str, os.PathLike)):

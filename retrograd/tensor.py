@@ -14,6 +14,7 @@ the memory, cut from the graph; ``.array`` is the backing NumPy array itself, fo
 """
 from __future__ import annotations
 
+import warnings
 import weakref
 from typing import Any, Callable
 
@@ -21,6 +22,34 @@ from . import dtype as dtypes
 from . import random
 from .backend import array_module, backend_of, is_device_array, ndarray, overlaps_itself, xp
 from .device import CPU, DeviceLike, as_device, device, device_of, on_one_device, to_device
+from .hooks import RemovableHandle
+from .size import Size
+
+NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead.")
+
+
+def _legacy_constructor_array(data: Any, sizes: tuple) -> ndarray:
+    """The array of ``rg.Tensor(...)`` called as PyTorch's legacy constructor: sizes
+    (``Tensor(2, 3)``, ``Tensor(rg.Size([2, 3]))``) give a zero-filled float32 tensor, a sequence
+    gives float32 values, no argument an empty tensor. Arrays and tensors keep their dtype."""
+    if isinstance(data, xp.generic):  # a NumPy scalar (np.float64 is also a Python float)
+        return xp.asarray(data)
+    if sizes or isinstance(data, (Size, int)) and not isinstance(data, bool):
+        shape = tuple(data) + sizes if isinstance(data, Size) else (data,) + sizes
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+            raise TypeError(f"Tensor(*sizes) expects non-negative ints, got {shape}; to make a "
+                            f"tensor from values, pass one sequence: Tensor([1.0, 2.0])")
+        return xp.zeros(shape, dtypes.default_float.np_dtype)
+    if isinstance(data, (list, tuple)):
+        return as_array(data, dtypes.default_float)
+    if isinstance(data, (float, bool, complex)):
+        raise TypeError(f"Tensor(data) expects a sequence, got a {type(data).__name__}; use "
+                        f"rg.tensor({data!r}) for a 0-d tensor")
+    return as_array(data)
 
 
 def as_array(data: Any, dtype=None) -> ndarray:
@@ -63,17 +92,18 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("array", "grad", "grad_fn", "requires_grad", "_version_counter", "_hooks",
-                 "__weakref__")
+    __slots__ = ("array", "_grad", "grad_fn", "output_nr", "requires_grad", "_version_counter",
+                 "_hooks", "_post_accumulate_grad_hooks", "__weakref__")
     __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators (array * tensor)
     _base: "Tensor | None" = None  # the tensor whose memory a view shares (see View)
 
-    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+    def __init__(self, data: Any = (), *sizes: int, requires_grad: bool = False) -> None:
         if type(data) is not ndarray:
-            data = as_array(data)
+            data = _legacy_constructor_array(data, sizes)
         self.array = data
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn = None
+        self.output_nr = 0  # which output of grad_fn this is (a Function may return several)
         self.requires_grad = False
         self._version_counter = [0]  # shared by views; bumped by in-place changes
         self._hooks: list | None = None
@@ -83,9 +113,9 @@ class Tensor:
     # -- description ------------------------------------------------------------------------
 
     @property
-    def shape(self) -> tuple:
-        """The size of each dimension, a tuple (PyTorch returns a torch.Size)."""
-        return self.array.shape
+    def shape(self) -> Size:
+        """The size of each dimension, an ``rg.Size`` (a tuple)."""
+        return Size(self.array.shape)
 
     @property
     def ndim(self) -> int:
@@ -113,6 +143,22 @@ class Tensor:
     def is_leaf(self) -> bool:
         """True for tensors not produced by a recorded operation (inputs, parameters)."""
         return self.grad_fn is None
+
+    @property
+    def grad(self) -> "Tensor | None":
+        """The gradient backward accumulated into this leaf (None before the first backward).
+
+        Reading it on a non-leaf tensor warns, as in PyTorch: backward fills only leaves'
+        ``.grad``, unless ``retain_grad()`` was called on the tensor.
+        """
+        grad = self._grad
+        if grad is None and self.grad_fn is not None and not self.retains_grad:
+            warnings.warn(NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        self._grad = value
 
     @property
     def _version(self) -> int:
@@ -166,7 +212,7 @@ class Tensor:
     def size(self, dim: int | None = None):
         """The shape, or the size of dimension ``dim``."""
         if dim is None:
-            return self.array.shape
+            return Size(self.array.shape)
         if not -self.array.ndim <= dim < self.array.ndim:
             raise IndexError(f"dimension {dim} is out of range for a tensor with "
                              f"{self.array.ndim} dimensions: expected -{self.array.ndim} to "
@@ -183,6 +229,12 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self.array.dtype.kind == "f"
 
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"``: a one-element tensor formats as its number, as in PyTorch."""
+        if self.array.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
     def __len__(self) -> int:
         if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -195,7 +247,7 @@ class Tensor:
                                floatmode=_float_mode(host))
         extras = []
         if self.array.size == 0 and self.array.ndim != 1:
-            extras.append(f"size={self.shape}")
+            extras.append(f"size={self.array.shape}")
         if type(self.array) is not ndarray:
             extras.append(f"device='{self.device}'")
         # as in PyTorch: float32, int64 and bool go unnamed, except that an empty tensor has
@@ -204,7 +256,7 @@ class Tensor:
         if self.array.dtype not in (unnamed if self.array.size else unnamed[:1]):
             extras.append(f"dtype={self.dtype}")
         if self.grad_fn is not None:
-            extras.append(f"grad_fn={self.grad_fn!r}")
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return prefix + body + "".join(", " + e for e in extras) + ")"
@@ -297,11 +349,17 @@ class Tensor:
             raise RuntimeError(f"Invalid device, must be cuda device, got {target}")
         return self.to(target)
 
-    def type(self, dtype=None):
-        """The type name (no argument) or a converted tensor, as ``to(dtype)``."""
+    def type(self, dtype=None, non_blocking: bool = False):
+        """The legacy type name, such as ``'retrograd.FloatTensor'`` (no argument), or the
+        tensor converted to ``dtype``: a dtype, a legacy type (``rg.LongTensor``) or its name
+        (``'torch.DoubleTensor'``, ``'retrograd.cuda.FloatTensor'``)."""
         if dtype is None:
-            return f"retrograd.{self.dtype.name}"
-        return self.to(dtype)
+            return dtypes.legacy_type_name(self.dtype, self.device.type)
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            dtype, on_cuda = dtypes.from_legacy_type_name(dtype)
+            target = as_device("cuda") if on_cuda else CPU
+            return self.to(self.device if self.device.type == target.type else target, dtype)
+        return self.to(getattr(dtype, "dtype", dtype), non_blocking=non_blocking)
 
     def float(self) -> "Tensor":
         return self.to(dtypes.float32)
@@ -377,12 +435,25 @@ class Tensor:
                 self._hooks = []
             hooks = self._hooks
         else:
-            if self.grad_fn._hooks is None:
-                self.grad_fn._hooks = []
-            hooks = self.grad_fn._hooks
+            hooks = self.grad_fn.output_hooks(self.output_nr)
         # retain_grad's hook stays last, so that .grad is the gradient after every other hook
         hooks.insert(len(hooks) - 1 if self.retains_grad else len(hooks), hook)
-        return _HookHandle(hooks, hook)
+        return RemovableHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[["Tensor"], None]):
+        """Calls ``hook(tensor)`` after backward has accumulated this leaf's ``.grad`` (an
+        optimizer step, or a gradient all-reduce, can start there). Returns a removable handle.
+        """
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require grad")
+        hooks = getattr(self, "_post_accumulate_grad_hooks", None)
+        if hooks is None:
+            hooks = self._post_accumulate_grad_hooks = []
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
 
     def retain_grad(self) -> None:
         """Makes backward fill ``.grad`` of this non-leaf tensor too."""
@@ -402,7 +473,7 @@ class Tensor:
     @property
     def retains_grad(self) -> bool:
         """True for a non-leaf tensor whose ``.grad`` backward fills (see ``retain_grad``)."""
-        hooks = None if self.grad_fn is None else self.grad_fn._hooks
+        hooks = None if self.grad_fn is None else self.grad_fn.output_hooks(self.output_nr, False)
         return bool(hooks) and getattr(hooks[-1], "retains_grad", False)
 
     # -- arithmetic -------------------------------------------------------------------------
@@ -754,6 +825,7 @@ class Tensor:
             base = self._base
             if base is None:
                 self.grad_fn, self.requires_grad = result.grad_fn, result.requires_grad
+                self.output_nr = result.output_nr
             else:
                 rebased = indexing.CopySlices.apply(with_history_of(base, base.array), result,
                                                     view=self.replay_view)
@@ -908,6 +980,7 @@ class View(Tensor):
             with enable_grad():
                 fresh = self.replay_view(base)
             _GRAD_FN_SLOT.__set__(self, fresh.grad_fn)
+            self.output_nr = fresh.output_nr
             _REQUIRES_GRAD_SLOT.__set__(self, fresh.requires_grad)
 
     def refuse_recorded_in_place(self, message: str) -> None:
@@ -938,6 +1011,7 @@ def with_history_of(source: Tensor, array: ndarray) -> Tensor:
     ``requires_grad``) but has a version counter of its own."""
     alias = Tensor(array)
     alias.grad_fn, alias.requires_grad = source.grad_fn, source.requires_grad
+    alias.output_nr = source.output_nr
     return alias
 
 
@@ -983,17 +1057,6 @@ def _cast_for(target: Tensor, values: ndarray) -> ndarray:
         raise TypeError(f"result type {values.dtype} can't be cast to the desired output type "
                         f"{target.array.dtype}")
     return values
-
-
-class _HookHandle:
-    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
-
-    def __init__(self, hooks: list, hook: Callable) -> None:
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
 
 
 def _overwritten(before: Tensor, values: Any) -> Tensor:

@@ -55,6 +55,12 @@ def _call_hooks(hooks: list, grad: Any) -> Any:
     return grad
 
 
+def _call_output_hooks(node: Function, grads: list) -> list:
+    """The gradients of a node with several outputs, each through its output's hooks."""
+    return [grad if grad is None or not (hooks := node.output_hooks(index, create=False))
+            else _call_hooks(hooks, grad) for index, grad in enumerate(grads)]
+
+
 def _add(total: Any, grad: Any) -> Any:
     # Never in place: the same array may also be stored in a leaf's .grad or pending elsewhere.
     return grad if total is None else total + grad
@@ -82,16 +88,18 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
     ready: list = []                    # heap of (-sequence number, node): newest node first
     owned_ids: set[int] = set()         # arrays already stored in some leaf's .grad
     captured: dict[int, Any] | None = None if inputs is None else {}
-    target_nodes: dict[Function, Tensor] = {}
+    target_nodes: dict[Function, list] = {}  # node -> the inputs among its outputs
     needed = None
     if inputs is not None:
-        target_nodes = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
+        for tensor in inputs:
+            if tensor.grad_fn is not None:
+                target_nodes.setdefault(tensor.grad_fn, []).append(tensor)
         needed = _nodes_leading_to([o.grad_fn for o in outputs if o.grad_fn is not None], inputs)
 
     hooked_leaves: dict[int, list] = {}  # id(leaf) -> [leaf, gradient summed so far]
 
     def deliver_to_leaf(leaf: Tensor, grad: Any) -> None:
-        if leaf._hooks:
+        if leaf._hooks or getattr(leaf, "_post_accumulate_grad_hooks", None):
             # its hooks run once, on the gradient summed over every path (after the walk)
             entry = hooked_leaves.setdefault(id(leaf), [leaf, None])
             entry[1] = _add(entry[1], grad)
@@ -114,9 +122,19 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
                 leaf.grad = Tensor(grad)
             else:
                 leaf.grad.array = leaf.grad.array + grad
+        post_accumulate_hooks = getattr(leaf, "_post_accumulate_grad_hooks", None)
+        if post_accumulate_hooks:
+            for hook in post_accumulate_hooks:
+                hook(leaf)
 
-    def deliver_to_node(node: Function, grad: Any) -> None:
-        if node in pending:
+    def deliver_to_node(node: Function, grad: Any, output_nr: int = 0) -> None:
+        if node.output_count > 1:  # a list: one gradient per output of the node
+            grads = pending.get(node)
+            if grads is None:
+                grads = pending[node] = [None] * node.output_count
+                heapq.heappush(ready, (-node.sequence_number, node))
+            grads[output_nr] = _add(grads[output_nr], grad)
+        elif node in pending:
             # several paths meet here: their gradients add up (out of place: the same array
             # may also be stored in a leaf's .grad)
             pending[node] = pending[node] + grad
@@ -130,20 +148,23 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
         if output.grad_fn is None:
             deliver_to_leaf(output, grad)
         else:
-            deliver_to_node(output.grad_fn, grad)
+            deliver_to_node(output.grad_fn, grad, output.output_nr)
 
     # A node's gradient is complete once every node created after it has run: all the nodes
     # that use its output were created later. So the newest pending node is always ready.
     while ready:
         node = heapq.heappop(ready)[1]
         grad = pending.pop(node)
-        if node._hooks:
+        if node.output_count > 1:
+            grad = _call_output_hooks(node, grad)
+        elif node._hooks:
             grad = _call_hooks(node._hooks, grad)
         if node in target_nodes:
-            captured[id(target_nodes[node])] = grad
+            for tensor in target_nodes[node]:
+                captured[id(tensor)] = grad[tensor.output_nr] if node.output_count > 1 else grad
         if needed is not None and node not in needed:
             continue
-        if node._forward_on_arrays or create_graph:  # run_backward's first case, inlined
+        if node._forward_on_arrays:  # run_backward's first case, inlined
             input_grads = node.backward(node, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
@@ -156,7 +177,7 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
         for index, (parent, input_grad) in enumerate(zip(node.parents, input_grads)):
             if parent is None or input_grad is None:
                 continue
-            target, shape, dtype = parent
+            target, shape, dtype, output_nr = parent
             if input_grad.shape != shape:
                 input_grad = sum_to_shape(input_grad, shape, node, index)
             if create_graph:
@@ -164,11 +185,11 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
             elif input_grad.dtype != dtype:
                 input_grad = input_grad.astype(dtype)
             if isinstance(target, Function):
-                deliver_to_node(target, input_grad)
+                deliver_to_node(target, input_grad, output_nr)
             else:
                 deliver_to_leaf(target, input_grad)
     for leaf, grad in hooked_leaves.values():
-        store_in_leaf(leaf, _call_hooks(leaf._hooks, grad))
+        store_in_leaf(leaf, _call_hooks(leaf._hooks or (), grad))
 
     if captured is None:
         return None

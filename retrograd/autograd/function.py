@@ -60,9 +60,18 @@ class Function:
     _saved_sources: tuple = ()
     _saved_versions: tuple = ()
     _hooks: list | None = None
+    # a user Function may return several tensors: the engine then keeps one gradient per output
+    output_count = 1
+    materialize_grads = True
+    _output_meta: tuple = ()     # (shape, dtype) of each output, to materialize missing grads
+    _output_hook_lists: list | None = None  # hooks of each output (several outputs only)
+    _dirty: tuple = ()
+    _non_differentiable: tuple = ()
     _float32_from_integers = False
     # Ops whose output may be a view of their first input's memory (then a View, see tensor.py)
     _view_of_input = False
+    # PyTorch's name of the node, where it differs from the class name (Linear's is Addmm)
+    torch_name: str | None = None
 
     # -- recording --------------------------------------------------------------------------
 
@@ -106,9 +115,7 @@ class Function:
                     getattr(a, "dtype", None) is _FLOAT64 for a in raw_args):
                 out = out.astype(_FLOAT32)  # integers and scalars promote to float32 (PyTorch)
         else:
-            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
-            requires_grad = state.grad_enabled and True in ctx.needs_input_grad
-            out = _forward_on_tensors(cls, ctx, args, options)
+            return _apply_user_function(cls, ctx, args, options)
         if cls._view_of_input and memory_owner(out) is memory_owner(args[0].array):
             rest = args[1:]
             result = make_view(args[0], out, lambda base: cls.apply(base, *rest, **options))
@@ -124,9 +131,9 @@ class Function:
 
     def _record(self, args: tuple, out: Any, result: Tensor) -> None:
         # the edges to the inputs' nodes (a leaf tensor stands for itself), with the shape and
-        # dtype each input's gradient must have
-        self.parents = [(arg.grad_fn or arg, arg.array.shape, arg.array.dtype) if needed else None
-                        for arg, needed in zip(args, self.needs_input_grad)]
+        # dtype each input's gradient must have, and which output of its node the input is
+        self.parents = [(arg.grad_fn or arg, arg.array.shape, arg.array.dtype, arg.output_nr)
+                        if needed else None for arg, needed in zip(args, self.needs_input_grad)]
         # inputs are always created before the operations that use them, so processing nodes
         # by decreasing sequence number is a valid order for the backward walk
         self.sequence_number = next(_sequence_numbers)
@@ -140,6 +147,21 @@ class Function:
     def save_for_backward(self, *values: Any) -> None:
         """Keeps inputs, the output, or other arrays/tensors for ``backward``."""
         self._saved = values
+
+    def mark_dirty(self, *tensors: Tensor) -> None:
+        """Says that ``forward`` changed these inputs in place (and returns them): their history
+        then continues from this node, as after any in-place operation."""
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors: Tensor) -> None:
+        """Says that these outputs have no gradient (indices, masks): they do not require grad,
+        and ``backward`` receives zeros for them."""
+        self._non_differentiable = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With False, ``backward`` receives None, not zeros, for outputs that got no gradient
+        (unused outputs of a Function with several)."""
+        self.materialize_grads = value
 
     def unshare_saved(self, array: Any) -> None:
         """Copies the saved values that may share memory with ``array``, which an in-place
@@ -217,25 +239,73 @@ class Function:
 
     def register_hook(self, hook) -> None:
         """Calls ``hook(grad)`` with the gradient of this node's output before it is used."""
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
+        self.output_hooks(0).append(hook)
+
+    def output_hooks(self, output_nr: int, create: bool = True) -> list | None:
+        """The hooks on the gradient of output ``output_nr`` (made empty when ``create``)."""
+        if self.output_count == 1:
+            if self._hooks is None and create:
+                self._hooks = []
+            return self._hooks
+        lists = self._output_hook_lists
+        if lists is None:
+            if not create:
+                return None
+            lists = self._output_hook_lists = [None] * self.output_count
+        if lists[output_nr] is None and create:
+            lists[output_nr] = []
+        return lists[output_nr]
+
+    def name(self) -> str:
+        """The node's name as PyTorch prints it: ``'MulBackward0'`` for a built-in operation,
+        ``'MyFunctionBackward'`` for a user Function."""
+        suffix = "Backward0" if self._forward_on_arrays else "Backward"
+        return f"{self.torch_name or type(self).__name__}{suffix}"
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}Backward>"
+        return f"<{self.name()} object at {id(self):#x}>"
 
     # -- called by the engine ---------------------------------------------------------------
 
     def run_backward(self, grad: Any) -> tuple:
-        """Gradients for each input, as arrays (fast) or Tensors (create_graph)."""
-        if self._forward_on_arrays or state.create_graph:
-            grads = self.backward(self, grad)
-            return grads if isinstance(grads, tuple) else (grads,)
-        # a user Function in a fast backward: it speaks Tensors, the engine arrays
-        with no_grad():
-            grads = self.backward(self, Tensor(grad))
-        grads = grads if isinstance(grads, tuple) else (grads,)
-        return tuple(g.array if isinstance(g, Tensor) else g for g in grads)
+        """Gradients for each input, as arrays (fast) or Tensors (create_graph), from the
+        gradient of the output (a list of one per output for a node with several)."""
+        grads = grad if self.output_count > 1 else [grad]
+        if self._forward_on_arrays:
+            input_grads = self.backward(self, *grads)
+            return input_grads if isinstance(input_grads, tuple) else (input_grads,)
+        if state.create_graph:
+            input_grads = self.backward(self, *self._materialized(grads))
+        else:  # a user Function in a fast backward: it speaks Tensors, the engine arrays
+            with no_grad():
+                input_grads = self.backward(self, *[None if g is None else Tensor(g)
+                                                   for g in self._materialized(grads)])
+        input_grads = input_grads if isinstance(input_grads, tuple) else (input_grads,)
+        expected = len(self.parents)
+        if len(input_grads) > expected and all(g is None for g in input_grads[expected:]):
+            input_grads = input_grads[:expected]  # PyTorch allows trailing Nones
+        if len(input_grads) != expected:
+            raise RuntimeError(f"function {type(self).__name__}Backward returned an incorrect "
+                               f"number of gradients (expected {len(self.parents)}, got "
+                               f"{len(input_grads)})")
+        if state.create_graph:
+            return input_grads
+        return tuple(g.array if isinstance(g, Tensor) else g for g in input_grads)
+
+    def _materialized(self, grads: list) -> list:
+        """Zeros in place of the missing gradients of tensor outputs (set_materialize_grads)."""
+        if not self.materialize_grads or all(g is not None for g in grads):
+            return grads
+        present = next(g for g in grads if g is not None)
+        as_tensors = isinstance(present, Tensor)
+        module = array_module(present.array if as_tensors else present)
+        filled = []
+        for grad, meta in zip(grads, self._output_meta):
+            if grad is None and meta is not None:
+                grad = module.zeros(*meta)
+                grad = Tensor(grad) if as_tensors else grad
+            filled.append(grad)
+        return filled
 
     @staticmethod
     def forward(ctx: "Function", *args: Any, **options: Any) -> Any:
@@ -255,14 +325,62 @@ def _on_one_device(args: tuple, raw_args: list) -> list:
     return raw_args
 
 
-def _forward_on_tensors(cls, ctx: Function, args: tuple, options: dict) -> Any:
-    """Runs a user Function's forward (Tensors in, a Tensor out) without recording it."""
+def _apply_user_function(cls, ctx: Function, args: tuple, options: dict) -> Any:
+    """Runs a user Function's forward (Tensors in; a Tensor, or a tuple of outputs, out) and
+    records the node when a gradient will be needed: each tensor output is an output of it."""
+    ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+    requires_grad = state.grad_enabled and True in ctx.needs_input_grad
     with no_grad():
-        result = cls.forward(ctx, *args, **options)
-    if not isinstance(result, Tensor):
-        raise TypeError(f"{cls.__name__}.forward must return a Tensor, got "
-                        f"{type(result).__name__}")
-    return result.array
+        returned = cls.forward(ctx, *args, **options)
+    several = isinstance(returned, tuple)
+    outputs = returned if several else (returned,)
+    if not several and not isinstance(returned, Tensor):
+        raise TypeError(f"{cls.__name__}.forward must return a Tensor or a tuple, got "
+                        f"{type(returned).__name__}")
+    dirty = {id(t) for t in ctx._dirty}
+    non_differentiable = {id(t) for t in ctx._non_differentiable}
+    inputs = {id(a) for a in args if isinstance(a, Tensor)}
+    if several:
+        ctx.output_count = len(outputs)
+    results = []
+    for output in outputs:
+        if not isinstance(output, Tensor):
+            results.append(output)
+        elif id(output) in dirty:
+            results.append(_dirtied(cls, output, requires_grad))
+        elif id(output) in inputs or output.grad_fn is not None or output.requires_grad:
+            results.append(Tensor(output.array))  # a new tensor for the graph (same memory)
+        else:
+            results.append(output)
+    if requires_grad:
+        ctx._output_meta = tuple((r.array.shape, r.array.dtype) if isinstance(r, Tensor)
+                                 else None for r in results)
+        first = next((r for r in results if isinstance(r, Tensor)), None)
+        if first is not None:
+            ctx._record(args, first.array, first)
+        for index, result in enumerate(results):
+            if isinstance(result, Tensor):
+                is_output = id(outputs[index]) not in non_differentiable
+                result.grad_fn = ctx if is_output else None
+                result.requires_grad, result.output_nr = is_output, index if is_output else 0
+    if state.anomaly_mode:
+        from .anomaly import record_creation
+        for result in results:
+            if isinstance(result, Tensor):
+                record_creation(ctx, result)
+    return tuple(results) if several else results[0]
+
+
+def _dirtied(cls, tensor: Tensor, requires_grad: bool) -> Tensor:
+    """An input ``forward`` changed in place (``mark_dirty``): the same tensor, whose history
+    will continue from the node."""
+    if tensor.grad_fn is None and tensor.requires_grad and requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad has been used in an in-place "
+                           "operation; mark_dirty it only on a non-leaf (e.g. a .clone())")
+    if tensor._base is not None and requires_grad:
+        raise RuntimeError(f"{cls.__name__}: mark_dirty on a view is not supported in "
+                           f"retrograd; pass a .clone() of it instead")
+    return tensor
 
 
 class Op(Function):

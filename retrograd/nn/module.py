@@ -26,7 +26,9 @@ from .. import dtype as dtypes
 from ..autograd.grad_mode import no_grad
 from ..backend import ndarray
 from ..device import CPU, DeviceLike, as_device, device, to_device
+from ..hooks import RemovableHandle, add_hook
 from ..tensor import Tensor, parse_to_arguments
+from .backward_hooks import BackwardHook
 from .parameter import Parameter
 
 
@@ -59,13 +61,101 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        # hooks, by handle id (see the hooks section below)
+        for registry in ("_forward_pre_hooks", "_forward_hooks", "_backward_pre_hooks",
+                         "_backward_hooks"):
+            object.__setattr__(self, registry, OrderedDict())
+        object.__setattr__(self, "_hooks_with_kwargs", set())
+        object.__setattr__(self, "_hooks_always_called", set())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                                   f'"forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or \
+                self._backward_pre_hooks:
+            return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # -- hooks ------------------------------------------------------------------------------
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Calls ``hook(module, args)`` before each forward; a returned value (a tuple, or one
+        value) replaces the positional arguments. With ``with_kwargs=True``:
+        ``hook(module, args, kwargs)``, which may return ``(args, kwargs)``."""
+        handle = add_hook(self._forward_pre_hooks, hook, prepend)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle.id)
+        return handle
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """Calls ``hook(module, args, output)`` after each forward; a returned value replaces
+        the output. With ``with_kwargs=True``: ``hook(module, args, kwargs, output)``.
+        ``always_call=True`` calls it even when forward raises (with output None)."""
+        handle = add_hook(self._forward_hooks, hook, prepend)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle.id)
+        if always_call:
+            self._hooks_always_called.add(handle.id)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False
+                                        ) -> RemovableHandle:
+        """Calls ``hook(module, grad_output)`` when the gradients with respect to the module's
+        outputs are known (a tuple, one per output); a returned tuple replaces them."""
+        return add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False
+                                    ) -> RemovableHandle:
+        """Calls ``hook(module, grad_input, grad_output)`` when the gradients with respect to
+        the module's positional inputs are known (tuples, None for a non-tensor or an input
+        without gradient); a returned tuple replaces ``grad_input``. Inputs and outputs must be
+        tensors or tuples of tensors, as in PyTorch."""
+        return add_hook(self._backward_hooks, hook, prepend)
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in self._hooks_with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(f"forward pre-hook must return None or a tuple of "
+                                           f"(new_args, new_kwargs), but got {result}.")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        backward_hook = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            backward_hook = BackwardHook(self, list(self._backward_hooks.values()),
+                                         list(self._backward_pre_hooks.values()))
+            if self._backward_hooks:
+                args = backward_hook.setup_input_hook(args)
+        try:
+            output = self.forward(*args, **kwargs)
+        except Exception:
+            for key, hook in list(self._forward_hooks.items()):
+                if key in self._hooks_always_called:
+                    self._run_forward_hook(key, hook, args, kwargs, None)
+            raise
+        for key, hook in list(self._forward_hooks.items()):
+            result = self._run_forward_hook(key, hook, args, kwargs, output)
+            if result is not None:
+                output = result
+        if backward_hook is not None:
+            output = backward_hook.setup_output_hook(output)
+        return output
+
+    def _run_forward_hook(self, key: int, hook: Callable, args: tuple, kwargs: dict,
+                          output: Any) -> Any:
+        if key in self._hooks_with_kwargs:
+            return hook(self, args, kwargs, output)
+        return hook(self, args, output)
 
     # -- registration -------------------------------------------------------------------------
 

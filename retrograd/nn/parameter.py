@@ -22,7 +22,8 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = empty(0)
-        super().__init__(data.array if isinstance(data, Tensor) else data, requires_grad)
+        super().__init__(data.array if isinstance(data, Tensor) else data,
+                         requires_grad=requires_grad)
         if isinstance(data, Tensor):
             self._version_counter = data._version_counter  # the same memory, the same version
 

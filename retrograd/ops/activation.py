@@ -27,6 +27,8 @@ class Sigmoid(Op):
 
 
 class ReLU(Op):
+    torch_name = "Relu"
+
     @staticmethod
     def forward(ctx, x):
         y = array_module(x).maximum(x, 0)

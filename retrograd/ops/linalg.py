@@ -37,6 +37,8 @@ class MatMul(Op):
 
 
 class Linear(Op):
+    torch_name = "Addmm"
+
     @staticmethod
     def forward(ctx, x, weight, bias=None):
         need_x, need_weight = ctx.needs_input_grad[:2]

@@ -74,6 +74,8 @@ def _one_hot(target, shape: tuple, dtype):
 class NLLLoss(Op):
     """``-weight[y] log_probs[n, y]`` for log_probs (N, C) and target (N) of class indices."""
 
+    torch_name = "NllLoss"
+
     @staticmethod
     def forward(ctx, log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
         target, scale = _example_scales(target, weight, ignore_index, reduction, log_probs.dtype)
@@ -93,6 +95,8 @@ class NLLLoss(Op):
 
 class CrossEntropy(Op):
     """``weight[y] (log sum_j e^{z_j} - z_y)`` for logits (N, C) and target (N) of classes."""
+
+    torch_name = "NllLoss"  # PyTorch's cross_entropy ends in nll_loss: its node is NllLoss's
 
     @staticmethod
     def forward(ctx, logits, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -258,7 +262,7 @@ def _check_class_target(input: Tensor, target: Tensor, name: str,
     _check_tensor(target, "target", name)
     if target.array.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold int64 class indices, got {target.dtype}")
-    expected = () if input.ndim == 1 else input.shape[:1] + input.shape[2:]
+    expected = () if input.ndim == 1 else tuple(input.shape[:1] + input.shape[2:])
     if target.shape != expected:
         raise ValueError(f"{name}: input of shape {tuple(input.shape)} needs a target of "
                          f"class indices of shape {expected}, got {tuple(target.shape)}")
@@ -405,7 +409,7 @@ def _cross_entropy_probabilities(input: Tensor, target: Tensor, weight, ignore_i
                                  class_dim: int) -> Tensor:
     name = "cross_entropy"
     if target.array.dtype.kind != "f":
-        index_shape = input.shape[:class_dim] + input.shape[class_dim + 1:]
+        index_shape = tuple(input.shape[:class_dim] + input.shape[class_dim + 1:])
         raise TypeError(f"{name}: a target of the input's shape {tuple(input.shape)} holds "
                         f"class probabilities and must be floating point, got {target.dtype}; "
                         f"class indices have shape {index_shape}")
