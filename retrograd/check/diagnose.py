@@ -58,6 +58,7 @@ from ..autograd.grad_mode import enable_grad
 from ..backend import array_module, backend_of
 from ..nn import MSELoss, ReLU, Sigmoid, Softmax, Tanh
 from ..nn.module import Module
+from ..nn.recording import layers_of, recording_outputs
 from ..ops import activation as activation_ops
 from ..ops import elementwise as elementwise_ops
 from ..ops.loss import mse_loss
@@ -228,8 +229,7 @@ def diagnose(model: Module, batch: tuple | list, loss_fn: Callable[[Tensor, Tens
     input, target = (_as_tensor(value, what).to(named[0][1].device)
                      for value, what in zip(batch, ("input", "target")))
 
-    calls: list[tuple[str, Module, Any]] = []
-    with _recording_layers(model, calls), _state_kept(model), enable_grad():
+    with recording_outputs(layers_of(model)) as calls, _state_kept(model), enable_grad():
         output = model(input)
         loss = loss_fn(output, target)
         if not isinstance(loss, Tensor) or loss.numel() != 1:
@@ -336,40 +336,6 @@ class DiagnosisCallback(Callback):
 
 
 # -- running the model --------------------------------------------------------------------------
-
-class _recording_layers:
-    """Inside: every layer of ``model`` appends (name, module, output) to ``calls`` when it runs.
-
-    The layers' ``forward`` is wrapped by an instance attribute; on exit the module is given
-    back what it had (usually no instance attribute: its class's forward).
-    """
-
-    def __init__(self, model: Module, calls: list) -> None:
-        self.layers = [(name or type(module).__name__, module)
-                       for name, module in model.named_modules()
-                       if not module._modules or any(p is not None
-                                                     for p in module._parameters.values())]
-        self.calls = calls
-        self.own_forwards = [module.__dict__.get("forward") for _, module in self.layers]
-
-    def __enter__(self) -> None:
-        for name, module in self.layers:
-            module.forward = self._recorder(name, module, module.forward)
-
-    def __exit__(self, *exc_info) -> None:
-        for (_, module), own_forward in zip(self.layers, self.own_forwards):
-            if own_forward is None:
-                del module.__dict__["forward"]
-            else:
-                module.forward = own_forward
-
-    def _recorder(self, name: str, module: Module, forward: Callable) -> Callable:
-        def recorded_forward(*args, **kwargs):
-            output = forward(*args, **kwargs)
-            self.calls.append((name, module, output))
-            return output
-        return recorded_forward
-
 
 class _state_kept:
     """Inside, the model's buffers and the global random generator may change; on exit they are

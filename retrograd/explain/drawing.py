@@ -16,8 +16,9 @@ import subprocess
 from typing import Mapping
 
 from ..autograd.grad_mode import no_grad
-from ..nn.modules.container import Sequential
 from ..nn.module import Module
+from ..nn.modules.container import Sequential
+from ..nn.recording import recording_outputs
 from ..tensor import Tensor
 from .text import short
 from .walk import Walk
@@ -188,23 +189,18 @@ def layer_summary(model: Module, input: Tensor) -> list[dict]:
     A ``Sequential`` (nested or not) is followed layer by layer; any other module is one layer.
     The model runs in eval mode, and is left in the mode it was in.
     """
-    layers = []
     was_training = model.training
     model.eval()  # a batch norm in training mode would update its running statistics
     try:
-        with no_grad():
-            x = input
-            for name, layer in _layers(model, ""):
-                x = layer(x)
-                layers.append({
-                    "name": name, "layer": f"{layer._get_name()}({layer.extra_repr()})",
-                    "shape": tuple(x.shape),
-                    "parameters": sum(p.numel() for p in layer.parameters()),
-                    "parameter_shapes": {key: tuple(p.shape)
-                                         for key, p in layer.named_parameters()}})
+        with no_grad(), recording_outputs(_layers(model, "")) as calls:
+            model(input)
     finally:
         model.train(was_training)
-    return layers
+    return [{"name": name, "layer": f"{layer._get_name()}({layer.extra_repr()})",
+             "shape": tuple(output.shape),
+             "parameters": sum(p.numel() for p in layer.parameters()),
+             "parameter_shapes": {key: tuple(p.shape) for key, p in layer.named_parameters()}}
+            for name, layer, output in calls]
 
 
 def _layers(model: Module, prefix: str):

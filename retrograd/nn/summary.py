@@ -21,6 +21,7 @@ from ..creation import zeros
 from ..device import DeviceLike
 from ..tensor import Tensor
 from .module import Module
+from .recording import recording_outputs
 
 
 @dataclass
@@ -146,25 +147,16 @@ def summary(model: Module, input_size: Sequence | None = None, input_data: Any =
                 layers[id(module)].trainable_params += param.numel() if param.requires_grad \
                     else 0
 
-    def recording(module: Module, forward: Any) -> Any:
-        def forward_and_record(*args: Any, **kwargs: Any) -> Any:
-            output = forward(*args, **kwargs)
-            layers[id(module)].output_shape = _shapes(output)
-            return output
-        return forward_and_record
-
     modes = [(module, module.training) for _, module in modules]
     try:
-        for _, module in modules:  # an instance attribute shadows the class's forward
-            object.__setattr__(module, "forward", recording(module, module.forward))
         model.eval()
-        with no_grad():
+        with no_grad(), recording_outputs(modules) as calls:
             model(*inputs)
     finally:
-        for _, module in modules:
-            module.__dict__.pop("forward", None)
         for module, training in modes:
             object.__setattr__(module, "training", training)
+    for _, module, output in calls:  # the shapes of each module's last call
+        layers[id(module)].output_shape = _shapes(output)
     parameters = list(model.parameters())
     result = ModelSummary(
         layers=[layers[id(module)] for _, module in modules],
