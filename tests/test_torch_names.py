@@ -124,6 +124,35 @@ def test_grad_fn_names_are_torch_names(make):
     check_scenario(scenario)
 
 
+LOSSES = {
+    "mse_loss": lambda F, x, p, y, r: F.mse_loss(x, p, reduction=r),
+    "l1_loss": lambda F, x, p, y, r: F.l1_loss(x, p, reduction=r),
+    "smooth_l1_loss": lambda F, x, p, y, r: F.smooth_l1_loss(x, p, reduction=r),
+    "smooth_l1_loss beta 0": lambda F, x, p, y, r: F.smooth_l1_loss(x, p, reduction=r, beta=0.0),
+    "huber_loss": lambda F, x, p, y, r: F.huber_loss(x, p, reduction=r),
+    "binary_cross_entropy": lambda F, x, p, y, r: F.binary_cross_entropy(x.sigmoid(), p,
+                                                                         reduction=r),
+    "binary_cross_entropy_with_logits":
+        lambda F, x, p, y, r: F.binary_cross_entropy_with_logits(x, p, reduction=r),
+    "cross_entropy": lambda F, x, p, y, r: F.cross_entropy(x, y, reduction=r),
+    "cross_entropy smoothed":
+        lambda F, x, p, y, r: F.cross_entropy(x, y, reduction=r, label_smoothing=0.1),
+    "nll_loss": lambda F, x, p, y, r: F.nll_loss(x, y, reduction=r),
+    "multi_margin_loss": lambda F, x, p, y, r: F.multi_margin_loss(x, y, reduction=r),
+}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("loss", LOSSES.values(), ids=LOSSES.keys())
+def test_loss_nodes_have_torch_names(loss, reduction):
+    def scenario(lib):
+        x = lib.linspace(-1, 1, 12).reshape(4, 3).requires_grad_()
+        p = lib.linspace(0, 1, 12).reshape(4, 3)
+        y = lib.tensor([0, 2, 1, 1])
+        return loss(lib.nn.functional, x, p, y, reduction).grad_fn.name()
+    check_scenario(scenario)
+
+
 def test_tensor_repr_names_its_grad_fn_like_torch():
     assert repr(rg.ones(2, requires_grad=True) * 2) == in_our_names(
         repr(torch.ones(2, requires_grad=True) * 2))

@@ -316,6 +316,15 @@ class Function:
         raise NotImplementedError("subclasses of Function define backward(ctx, *grad_outputs)")
 
 
+def named_as(tensor: Tensor, torch_name: str) -> Tensor:
+    """Names the node that made ``tensor`` as PyTorch names the one fused operation a
+    composition of Ops stands for: ``F.mse_loss`` ends in a mean here, and prints
+    ``grad_fn=<MseLossBackward0>`` as in PyTorch. Returns ``tensor``."""
+    if isinstance(tensor.grad_fn, Function):
+        tensor.grad_fn.torch_name = torch_name
+    return tensor
+
+
 def _on_one_device(args: tuple, raw_args: list) -> list:
     """The tensors' arrays on one device (a 0-d CPU tensor goes along), or PyTorch's error."""
     positions = [i for i, arg in enumerate(args) if isinstance(arg, Tensor)]

@@ -94,6 +94,14 @@ class enable_grad(ModeSwitch):
         super().__init__(True)
 
 
+class inference_mode(ModeSwitch):
+    """PyTorch's mode for evaluation: here exactly ``no_grad`` (retrograd has no separate
+    inference tensors). ``inference_mode(False)`` turns recording on inside, as in PyTorch."""
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__(not mode)
+
+
 class set_grad_enabled(ModeSetter):
     """``set_grad_enabled(False)`` acts as ``no_grad()``, ``set_grad_enabled(True)`` as
     ``enable_grad()``.

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 
-from ..autograd.function import Op
+from ..autograd.function import Op, named_as
 from ..autograd.grad_mode import state
 from ..backend import array_module, ndarray
 from ..backend import xp as host  # NumPy, for host-side values and shapes
@@ -336,7 +336,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     rows, labels = _as_rows(input, target.array)
     loss = NLLLoss.apply(rows, labels, weight=weight, ignore_index=ignore_index,
                          reduction=reduction)
-    return loss.reshape(target.shape) if reduction == "none" else loss
+    return named_as(loss.reshape(target.shape), "NllLoss") if reduction == "none" else loss
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -381,7 +381,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     else:
         loss = _smoothed_cross_entropy(rows, labels, weight, ignore_index, reduction,
                                        label_smoothing)
-    return loss.reshape(target.shape) if reduction == "none" else loss
+    if reduction != "none":
+        return loss
+    # the node PyTorch's last operation makes: nll_loss, or the smoothing's sum of two terms
+    return named_as(loss.reshape(target.shape), "NllLoss" if label_smoothing == 0 else "Add")
 
 
 def _smoothed_cross_entropy(rows: Tensor, labels, weight, ignore_index: int, reduction: str,
@@ -452,7 +455,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                              f"in [{float(value.min()):g}, {float(value.max()):g}]{hint}")
     losses = BinaryCrossEntropy.apply(input, target)
     weight = _constant(weight, input, "weight", name)
-    return _reduce(losses if weight is None else losses * weight, reduction)
+    return named_as(_reduce(losses if weight is None else losses * weight, reduction),
+                    "BinaryCrossEntropy")
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
@@ -480,7 +484,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     if pos_weight is not None:
         negative_log_sigmoid = negative_log_sigmoid * ((pos_weight - 1) * target + 1)
     losses = (1 - target) * input + negative_log_sigmoid
-    return _reduce(losses if weight is None else losses * weight, reduction)
+    return named_as(_reduce(losses if weight is None else losses * weight, reduction),
+                    "BinaryCrossEntropyWithLogits")
 
 
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
@@ -519,7 +524,8 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     losses = (hinge * not_target).sum(1) / classes
     if weight is not None:
         losses = losses * weight[index[:, 0]]
-    return _reduce(losses if input.ndim == 2 else losses.reshape(()), reduction)
+    return named_as(_reduce(losses if input.ndim == 2 else losses.reshape(()), reduction),
+                    "MultiMarginLoss")
 
 
 # -- regression -------------------------------------------------------------------------------
@@ -558,7 +564,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     reduction = _reduction(size_average, reduce, reduction, name)
     target = _regression_pair(input, target, weight, name)
     difference = input - target
-    return _weighted_reduce(difference * difference, weight, reduction)
+    return named_as(_weighted_reduce(difference * difference, weight, reduction), "MseLoss")
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
@@ -596,8 +602,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
         raise ValueError(f"{name}: beta must be >= 0, got {beta}")
     target = _regression_pair(input, target, None, name)
     if beta == 0:
-        return _reduce((input - target).abs(), reduction)
-    return _reduce(_huber(input - target, beta) / beta, reduction)
+        return _reduce((input - target).abs(), reduction)  # PyTorch's l1_loss, and its nodes
+    return named_as(_reduce(_huber(input - target, beta) / beta, reduction), "SmoothL1Loss")
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
@@ -613,8 +619,8 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     if delta <= 0:
         raise ValueError(f"{name}: delta must be > 0, got {delta}")
     target = _regression_pair(input, target, weight, name)
-    return _weighted_reduce(_huber(input - target, delta), weight, reduction,
-                            mean_over_weight=False)
+    return named_as(_weighted_reduce(_huber(input - target, delta), weight, reduction,
+                                     mean_over_weight=False), "HuberLoss")
 
 
 # -- embeddings and rankings ------------------------------------------------------------------

@@ -159,7 +159,8 @@ class MaxPool2d(Op):
     def forward(ctx, x, kernel, geometry, out_shape):
         out, ctx.index = _max_and_argmax(x, kernel, geometry, out_shape)
         ctx.kernel, ctx.geometry, ctx.input_shape = kernel, geometry, x.shape
-        return out
+        # row-major, as PyTorch's outputs are, so x.view(N, -1) works after pooling
+        return array_module(out).ascontiguousarray(out)
 
     @staticmethod
     def backward(ctx, grad):
@@ -254,7 +255,8 @@ def _average_rows(x: Tensor, matrices: tuple) -> Tensor:
     """``A_h @ x @ A_w^T`` over the last two axes (the last one alone for one matrix)."""
     *row_matrix, column_matrix = matrices
     out = x @ column_matrix.T
-    return row_matrix[0] @ out if row_matrix else out
+    # row-major, as PyTorch's outputs are, so x.view(N, -1) works after pooling
+    return (row_matrix[0] @ out if row_matrix else out).contiguous()
 
 
 def _avg_matrices(name: str, input: Tensor, kernel_size: Any, stride: Any, padding: Any,
