@@ -6,17 +6,22 @@
     x.grad                     # tensor([2., 4.])
 """
 import importlib
+from math import e, inf, nan, pi
 
 from .tensor import Tensor  # noqa: I001  (first: everything else builds on it)
 from . import autograd
-from .autograd import (enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
-                       set_grad_enabled)
+from .autograd import (enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled,
+                       no_grad, set_grad_enabled)
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                        randperm, tensor, zeros, zeros_like)
+from .determinism import (are_deterministic_algorithms_enabled,
+                          is_deterministic_algorithms_warn_only_enabled,
+                          use_deterministic_algorithms)
 from .device import device, get_default_device, set_default_device
-from .dtype import (DType, bool_ as bool, float16, float32, float64, int8, int16, int32, int64,
-                    uint8)
+from .printing import set_printoptions
+from .dtype import (DType, bool_ as bool, finfo, float16, float32, float64, get_default_dtype,
+                    iinfo, int8, int16, int32, int64, set_default_dtype, uint8)
 from .ops.activation import log_softmax, relu, sigmoid, softmax
 from .ops.arithmetic import abs, add, div, mul, neg, pow, sub
 from .ops.elementwise import (clamp, cos, erf, exp, log, log1p, maximum, minimum, sign, sin, sqrt,
@@ -33,7 +38,29 @@ from .legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTens
 from .random import Generator, initial_seed, manual_seed, seed
 from .size import Size
 # sorting, scanning and selection
+from .ops.indexing import (argwhere, index_select, masked_fill, nonzero, scatter,  # noqa: I001
+                           scatter_add)
+from .ops.scan import cumprod, cumsum
+from .ops.shape import flip, roll, tril, triu
+from .ops.sorting import argsort, sort, topk, unique
 # rounding, integer division and products
+from .ops.linalg import addmm, bmm, dot, einsum, mm, outer
+from .ops.predicates import all, any, isclose, isfinite, isinf, isnan, isneginf, isposinf
+from .ops.rounding import ceil, fix, floor, floor_divide, fmod, frac, remainder, round, trunc
+from .ops.sampling import normal
+# nn functions PyTorch also has at the top level
+from .ops.conv import conv_transpose1d, conv_transpose2d
+from .ops.distance import cosine_similarity, pairwise_distance
+from .ops.normalization import group_norm
+# more elementwise, reductions and helpers
+from .ops.composite import (aminmax, atleast_1d, atleast_2d, atleast_3d,  # noqa: I001
+                            bernoulli, bincount, cartesian_prod, cdist, column_stack,
+                            count_nonzero, diag, diag_embed, dstack, histc, hstack, meshgrid,
+                            multinomial, std_mean, trace, var_mean, vstack)
+from .ops.pointwise import (acos, addcdiv, addcmul, asin, atan, atan2, cosh, exp2, expm1,
+                            hypot, lerp, log2, log10, logaddexp, reciprocal, rsqrt, sinh,
+                            square, xlogy)
+from .ops.pointwise import acos as arccos, asin as arcsin, atan as arctan, atan2 as arctan2
 from . import nn
 from . import utils
 from . import cuda

@@ -84,7 +84,7 @@ def full(size, fill_value, dtype=None, device: DeviceLike = None,
     """A tensor filled with ``fill_value`` (its dtype follows the value, as in PyTorch)."""
     if dtype is None:
         dtype = dtypes.bool_ if isinstance(fill_value, bool) else \
-            dtypes.int64 if isinstance(fill_value, int) else dtypes.float32
+            dtypes.int64 if isinstance(fill_value, int) else dtypes.default_float
     shape = _size((size,)) if isinstance(size, int) else tuple(size)
     np_dtype = dtypes.to_numpy_dtype(dtype)
     return Tensor(_on(device, lambda m: m.full(shape, fill_value, np_dtype)),
@@ -111,7 +111,7 @@ def arange(start, end=None, step=1, dtype=None, device: DeviceLike = None,
                          f"step of the other sign")
     if dtype is None:
         integral = all(isinstance(v, int) for v in (start, end, step))
-        dtype = dtypes.int64 if integral else dtypes.float32
+        dtype = dtypes.int64 if integral else dtypes.default_float
     np_dtype = dtypes.to_numpy_dtype(dtype)
     return Tensor(_on(device, lambda m: m.arange(start, end, step).astype(np_dtype)),
                   requires_grad=requires_grad)

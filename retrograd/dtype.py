@@ -48,7 +48,41 @@ _BY_NUMPY = {d.np_dtype: d for d in (float16, float32, float64, int8, uint8, int
 _ALIASES = {"float": float32, "double": float64, "half": float16, "long": int64, "int": int32,
             "bool": bool_}
 
-default_float = float32
+default_float = float32  # the dtype of Python floats and of the factories; set_default_dtype
+
+
+def set_default_dtype(dtype: DType) -> None:
+    """Makes ``dtype`` (float16, float32 or float64) the dtype of tensors made from Python floats
+    and of ``rg.ones``, ``rg.randn``, layers' parameters...: ``rg.set_default_dtype(rg.float64)``
+    for gradient checks by hand. As in PyTorch."""
+    global default_float
+    if not isinstance(dtype, DType) or not dtype.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got "
+                        f"{dtype!r}")
+    default_float = dtype
+
+
+def get_default_dtype() -> DType:
+    """The default floating-point dtype (``rg.float32`` unless ``set_default_dtype`` changed
+    it)."""
+    return default_float
+
+
+def finfo(dtype: DType | None = None) -> "xp.finfo":
+    """Limits of a floating-point dtype (``eps``, ``max``, ``min``, ``tiny``, ``bits``,
+    ``resolution``), of the default dtype when none is given: NumPy's ``finfo``."""
+    np_dtype = to_numpy_dtype(default_float if dtype is None else dtype)
+    if np_dtype.kind != "f":
+        raise TypeError(f"finfo expects a floating-point dtype, got {dtype!r}; use iinfo")
+    return xp.finfo(np_dtype)
+
+
+def iinfo(dtype: DType) -> "xp.iinfo":
+    """Limits of an integer dtype (``max``, ``min``, ``bits``): NumPy's ``iinfo``."""
+    np_dtype = to_numpy_dtype(dtype)
+    if np_dtype.kind not in "iu":
+        raise TypeError(f"iinfo expects an integer dtype, got {dtype!r}; use finfo")
+    return xp.iinfo(np_dtype)
 
 
 def from_numpy_dtype(np_dtype) -> DType:

@@ -19,7 +19,7 @@ import weakref
 from typing import Any, Callable
 
 from . import dtype as dtypes
-from . import random
+from . import printing, random
 from .backend import array_module, backend_of, is_device_array, ndarray, overlaps_itself, xp
 from .device import CPU, DeviceLike, as_device, device, device_of, on_one_device, to_device
 from .hooks import RemovableHandle
@@ -229,6 +229,52 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self.array.dtype.kind == "f"
 
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self.array.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self.array.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of all the elements."""
+        return self.array.nbytes
+
+    # -- new tensors like this one: its dtype and device unless given ----------------------
+
+    def new_tensor(self, data: Any, *, dtype=None, device: DeviceLike = None,
+                   requires_grad: bool = False) -> "Tensor":
+        """A new tensor (a copy) of ``data``, of this tensor's dtype and device unless given."""
+        array = as_array(data.array if isinstance(data, Tensor) else data,
+                         self.dtype if dtype is None else dtype)
+        return self._new(xp.array(array), device, requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype=None, device: DeviceLike = None,
+                 requires_grad: bool = False) -> "Tensor":
+        """A tensor of shape ``size`` filled with ``fill_value``, of this tensor's dtype and
+        device unless given."""
+        np_dtype = self.array.dtype if dtype is None else dtypes.to_numpy_dtype(dtype)
+        array = array_module(self.array).full(tuple(size), fill_value, dtype=np_dtype)
+        return self._new(array, device, requires_grad)
+
+    def new_zeros(self, *size: Any, **options: Any) -> "Tensor":
+        """Zeros of shape ``size`` (``new_zeros(2, 3)`` or ``new_zeros((2, 3))``)."""
+        return self.new_full(shape_ops.shape_arg(size), 0, **options)
+
+    def new_ones(self, *size: Any, **options: Any) -> "Tensor":
+        """Ones of shape ``size``."""
+        return self.new_full(shape_ops.shape_arg(size), 1, **options)
+
+    def new_empty(self, *size: Any, **options: Any) -> "Tensor":
+        """A tensor of shape ``size`` (zero-filled here: retrograd never exposes stale memory)."""
+        return self.new_zeros(*size, **options)
+
+    def _new(self, array: Any, device: DeviceLike, requires_grad: bool) -> "Tensor":
+        made = Tensor(array) if device is None else Tensor(array).to(device)
+        return made.requires_grad_() if requires_grad else made
+
     def __format__(self, spec: str) -> str:
         """``f"{loss:.4f}"``: a one-element tensor formats as its number, as in PyTorch."""
         if self.array.ndim == 0:
@@ -243,8 +289,18 @@ class Tensor:
     def __repr__(self) -> str:
         prefix = "tensor("
         host = backend_of(self.array).to_host(self.array)
-        body = xp.array2string(host, separator=", ", prefix=prefix, precision=4,
-                               floatmode=_float_mode(host))
+        scientific = printing.options.sci_mode
+        sign = " " if host.dtype.kind == "f" and (host < 0).any() else ""  # aligns columns
+        formatter = None if not scientific or host.dtype.kind != "f" else \
+            {"float_kind": lambda v: f"{v:{sign}.{printing.options.precision}e}"}
+        body = xp.array2string(host, separator=", ", prefix=prefix,
+                               precision=printing.options.precision,
+                               floatmode=_float_mode(host, scientific is False),
+                               threshold=printing.options.threshold,
+                               edgeitems=printing.options.edgeitems,
+                               max_line_width=printing.options.linewidth, formatter=formatter,
+                               suppress_small=scientific is False)
+        body = body.replace(", ...,", ",  ...,")  # PyTorch's summary mark is as wide as a sign
         extras = []
         if self.array.size == 0 and self.array.ndim != 1:
             extras.append(f"size={self.array.shape}")
@@ -252,7 +308,7 @@ class Tensor:
             extras.append(f"device='{self.device}'")
         # as in PyTorch: float32, int64 and bool go unnamed, except that an empty tensor has
         # no values to tell int64 or bool from float32
-        unnamed = (dtypes.float32.np_dtype, dtypes.int64.np_dtype, dtypes.bool_.np_dtype)
+        unnamed = (dtypes.default_float.np_dtype, dtypes.int64.np_dtype, dtypes.bool_.np_dtype)
         if self.array.dtype not in (unnamed if self.array.size else unnamed[:1]):
             extras.append(f"dtype={self.dtype}")
         if self.grad_fn is not None:
@@ -263,9 +319,11 @@ class Tensor:
 
     # -- conversion -------------------------------------------------------------------------
 
-    def numpy(self) -> ndarray:
+    def numpy(self, *, force: bool = False) -> ndarray:
         """The underlying array (shared, not copied); raises if the tensor requires grad or is
-        not on the CPU."""
+        not on the CPU. ``force=True`` detaches and copies to the CPU first, as in PyTorch."""
+        if force:
+            return self.detach().cpu()._host_array()
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on a Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
@@ -548,7 +606,7 @@ class Tensor:
         return linalg.matmul(self, other)
 
     def mm(self, other: "Tensor") -> "Tensor":
-        return linalg.matmul(self, other)
+        return linalg.mm(self, other)
 
     # -- comparisons and logic (no gradient) --------------------------------------------------
 
@@ -610,10 +668,10 @@ class Tensor:
                                                       atol=atol))
 
     def all(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
-        return Tensor(self.array.all(axis=dim, keepdims=keepdim))
+        return predicates.all(self, dim, keepdim)
 
     def any(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
-        return Tensor(self.array.any(axis=dim, keepdims=keepdim))
+        return predicates.any(self, dim, keepdim)
 
     def isnan(self) -> "Tensor":
         return Tensor(array_module(self.array).isnan(self.array))
@@ -669,7 +727,7 @@ class Tensor:
 
     def masked_fill(self, mask: "Tensor", value: float) -> "Tensor":
         """``value`` where ``mask`` is true, else this tensor's elements."""
-        return elementwise.where(mask, value, self)
+        return indexing.masked_fill(self, mask, value)
 
     def softmax(self, dim: int) -> "Tensor":
         return activation.softmax(self, dim)
@@ -791,7 +849,303 @@ class Tensor:
 
     # -- sorting, scanning and selection ---------------------------------------------------------
 
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False):
+        return sorting.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, *,
+                stable: bool = False) -> "Tensor":
+        return sorting.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+        return sorting.topk(self, k, dim, largest, sorted)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False,
+               return_counts: bool = False, dim: int | None = None):
+        return sorting.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def cumsum(self, dim: int, *, dtype=None) -> "Tensor":
+        return scan.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim: int, *, dtype=None) -> "Tensor":
+        return scan.cumprod(self, dim, dtype=dtype)
+
+    def flip(self, *dims) -> "Tensor":
+        """Reversed along ``dims``: ``x.flip(0, 1)`` or ``x.flip([0, 1])``."""
+        return shape_ops.flip(self, shape_ops.shape_arg(dims))
+
+    def roll(self, shifts, dims=None) -> "Tensor":
+        return shape_ops.roll(self, shifts, dims)
+
+    def tril(self, diagonal: int = 0) -> "Tensor":
+        return shape_ops.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> "Tensor":
+        return shape_ops.triu(self, diagonal)
+
+    def index_select(self, dim: int, index: "Tensor") -> "Tensor":
+        return indexing.index_select(self, dim, index)
+
+    def scatter(self, dim: int, index: "Tensor", src=None, *, value=None,
+                reduce: str | None = None) -> "Tensor":
+        return indexing.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        return indexing.scatter_add(self, dim, index, src)
+
+    def scatter_(self, dim: int, index: "Tensor", src=None, *, value=None,
+                 reduce: str | None = None) -> "Tensor":
+        """``scatter`` in place: ``src`` or ``value`` written into this tensor at ``index``."""
+        return self._scatter_in_place(dim, index, src, value, reduce, add=False)
+
+    def scatter_add_(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        """``scatter_add`` in place: ``src`` added into this tensor at ``index``."""
+        return self._scatter_in_place(dim, index, src, None, None, add=True)
+
+    def _scatter_in_place(self, dim, index, src, value, reduce, add: bool) -> "Tensor":
+        src, dim, index = indexing.scatter_arguments(self, dim, index, src, value, reduce, add)
+        src_raw = _operand_on_device_of(self, src)
+        return self.modify_in_place(
+            lambda before: indexing.Scatter.apply(before, src, dim=dim, index=index, add=add),
+            lambda: indexing.write_scatter(self.array, src_raw, dim, index, add), src)
+
+    def nonzero(self, *, as_tuple: bool = False):
+        return indexing.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self) -> "Tensor":
+        return indexing.argwhere(self)
+
     # -- rounding, integer division and products -------------------------------------------------
+
+    def round(self, *, decimals: int = 0) -> "Tensor":
+        return rounding.round(self, decimals=decimals)
+
+    def floor(self) -> "Tensor":
+        return rounding.floor(self)
+
+    def ceil(self) -> "Tensor":
+        return rounding.ceil(self)
+
+    def trunc(self) -> "Tensor":
+        return rounding.trunc(self)
+
+    fix = trunc
+
+    def frac(self) -> "Tensor":
+        return rounding.frac(self)
+
+    def floor_divide(self, other) -> "Tensor":
+        return rounding.floor_divide(self, other)
+
+    def remainder(self, other) -> "Tensor":
+        return rounding.remainder(self, other)
+
+    def fmod(self, other) -> "Tensor":
+        return rounding.fmod(self, other)
+
+    def __floordiv__(self, other) -> "Tensor":
+        return rounding.floor_divide(self, other)
+
+    def __rfloordiv__(self, other) -> "Tensor":
+        return rounding.floor_divide(other, self)
+
+    def __mod__(self, other) -> "Tensor":
+        return rounding.remainder(self, other)
+
+    def __rmod__(self, other) -> "Tensor":
+        return rounding.remainder(other, self)
+
+    def bmm(self, mat2: "Tensor") -> "Tensor":
+        return linalg.bmm(self, mat2)
+
+    def addmm(self, mat1: "Tensor", mat2: "Tensor", *, beta: float = 1,
+              alpha: float = 1) -> "Tensor":
+        return linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def outer(self, vec2: "Tensor") -> "Tensor":
+        return linalg.outer(self, vec2)
+
+    def dot(self, other: "Tensor") -> "Tensor":
+        return linalg.dot(self, other)
+
+    def isinf(self) -> "Tensor":
+        return predicates.isinf(self)
+
+    def isposinf(self) -> "Tensor":
+        return predicates.isposinf(self)
+
+    def isneginf(self) -> "Tensor":
+        return predicates.isneginf(self)
+
+    def isclose(self, other: "Tensor", rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> "Tensor":
+        return predicates.isclose(self, other, rtol, atol, equal_nan)
+
+    # -- more elementwise, reductions and helpers ---------------------------------------------
+
+    def square(self) -> "Tensor":
+        return pointwise.square(self)
+
+    def rsqrt(self) -> "Tensor":
+        return pointwise.rsqrt(self)
+
+    def reciprocal(self) -> "Tensor":
+        return pointwise.reciprocal(self)
+
+    def expm1(self) -> "Tensor":
+        return pointwise.expm1(self)
+
+    def exp2(self) -> "Tensor":
+        return pointwise.exp2(self)
+
+    def log2(self) -> "Tensor":
+        return pointwise.log2(self)
+
+    def log10(self) -> "Tensor":
+        return pointwise.log10(self)
+
+    def sinh(self) -> "Tensor":
+        return pointwise.sinh(self)
+
+    def cosh(self) -> "Tensor":
+        return pointwise.cosh(self)
+
+    def asin(self) -> "Tensor":
+        return pointwise.asin(self)
+
+    def acos(self) -> "Tensor":
+        return pointwise.acos(self)
+
+    def atan(self) -> "Tensor":
+        return pointwise.atan(self)
+
+    arcsin, arccos, arctan = asin, acos, atan
+
+    def atan2(self, other: "Tensor") -> "Tensor":
+        return pointwise.atan2(self, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other: "Tensor") -> "Tensor":
+        return pointwise.hypot(self, other)
+
+    def logaddexp(self, other: "Tensor") -> "Tensor":
+        return pointwise.logaddexp(self, other)
+
+    def xlogy(self, other) -> "Tensor":
+        return pointwise.xlogy(self, other)
+
+    def lerp(self, end: "Tensor", weight) -> "Tensor":
+        return pointwise.lerp(self, end, weight)
+
+    def addcmul(self, tensor1: "Tensor", tensor2: "Tensor", *, value: float = 1) -> "Tensor":
+        return pointwise.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1: "Tensor", tensor2: "Tensor", *, value: float = 1) -> "Tensor":
+        return pointwise.addcdiv(self, tensor1, tensor2, value=value)
+
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False):
+        return composite.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def count_nonzero(self, dim=None) -> "Tensor":
+        return composite.count_nonzero(self, dim)
+
+    def diag(self, diagonal: int = 0) -> "Tensor":
+        return composite.diag(self, diagonal)
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> "Tensor":
+        return composite.diag_embed(self, offset, dim1, dim2)
+
+    def trace(self) -> "Tensor":
+        return composite.trace(self)
+
+    def bincount(self, weights: "Tensor | None" = None, minlength: int = 0) -> "Tensor":
+        return composite.bincount(self, weights, minlength)
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> "Tensor":
+        return composite.histc(self, bins, min, max)
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *,
+                    generator=None) -> "Tensor":
+        return composite.multinomial(self, num_samples, replacement, generator=generator)
+
+    def bernoulli(self, p: float | None = None, *, generator=None) -> "Tensor":
+        return composite.bernoulli(self, p, generator=generator)
+
+    def _modify_by(self, function: Callable, *args: Any, **options: Any) -> "Tensor":
+        """Writes ``function(self, *args, **options)`` into this tensor: PyTorch's ``f_``."""
+        other = next((a for a in args if isinstance(a, Tensor) and a.requires_grad), None)
+        return self.modify_in_place(
+            lambda before: function(before, *args, **options),
+            lambda: self.array.__setitem__(..., _cast_for(
+                self, function(Tensor(self.array), *args, **options).array)), other)
+
+    def exp_(self) -> "Tensor":
+        return self._modify_by(elementwise.exp)
+
+    def log_(self) -> "Tensor":
+        return self._modify_by(elementwise.log)
+
+    def sqrt_(self) -> "Tensor":
+        return self._modify_by(elementwise.sqrt)
+
+    def abs_(self) -> "Tensor":
+        return self._modify_by(arithmetic.abs)
+
+    def neg_(self) -> "Tensor":
+        return self._modify_by(arithmetic.neg)
+
+    def sigmoid_(self) -> "Tensor":
+        return self._modify_by(activation.sigmoid)
+
+    def tanh_(self) -> "Tensor":
+        return self._modify_by(elementwise.tanh)
+
+    def sin_(self) -> "Tensor":
+        return self._modify_by(elementwise.sin)
+
+    def cos_(self) -> "Tensor":
+        return self._modify_by(elementwise.cos)
+
+    def square_(self) -> "Tensor":
+        return self._modify_by(pointwise.square)
+
+    def reciprocal_(self) -> "Tensor":
+        return self._modify_by(pointwise.reciprocal)
+
+    def rsqrt_(self) -> "Tensor":
+        return self._modify_by(pointwise.rsqrt)
+
+    def expm1_(self) -> "Tensor":
+        return self._modify_by(pointwise.expm1)
+
+    def pow_(self, exponent) -> "Tensor":
+        return self._modify_by(arithmetic.pow, exponent)
+
+    def lerp_(self, end: "Tensor", weight) -> "Tensor":
+        return self._modify_by(pointwise.lerp, end, weight)
+
+    def addcmul_(self, tensor1: "Tensor", tensor2: "Tensor", *, value: float = 1) -> "Tensor":
+        return self._modify_by(pointwise.addcmul, tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1: "Tensor", tensor2: "Tensor", *, value: float = 1) -> "Tensor":
+        return self._modify_by(pointwise.addcdiv, tensor1, tensor2, value=value)
+
+    def fill_diagonal_(self, fill_value: float, wrap: bool = False) -> "Tensor":
+        """Writes ``fill_value`` on the main diagonal (of a matrix, or of a tensor whose
+        dimensions are all equal); ``wrap``: of a tall matrix, restarting every ``cols + 1``
+        rows, as NumPy's ``fill_diagonal``."""
+        mask = composite.diagonal_mask(self, wrap)
+        return self.modify_in_place(
+            lambda before: indexing.masked_fill(before, Tensor(mask), fill_value),
+            lambda: array_module(self.array).copyto(self.array, _raw(fill_value), where=mask,
+                                                    casting="unsafe"), fill_value)
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> "Tensor":
+        """Fills with 0/1 draws, 1 with probability ``p`` (a number, or a tensor that
+        broadcasts to this shape)."""
+        values = composite.bernoulli_array(self.shape, _raw(p), self.array.dtype, generator,
+                                           self.device)
+        return self.copy_(values)
 
     # -- in place --------------------------------------------------------------------------------
 
@@ -867,8 +1221,12 @@ class Tensor:
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
         xp = array_module(self.array)
+        low, high = (bound.array if isinstance(bound, Tensor) else bound for bound in (min, max))
+        bound_with_grad = next((bound for bound in (min, max)
+                                if getattr(bound, "requires_grad", False)), None)
         return self.modify_in_place(lambda before: elementwise.clamp(before, min, max),
-                                    lambda: xp.clip(self.array, min, max, out=self.array))
+                                    lambda: xp.clip(self.array, low, high, out=self.array),
+                                    other=bound_with_grad)
 
     clip_ = clamp_
 
@@ -894,9 +1252,10 @@ class Tensor:
 
     def masked_fill_(self, mask: "Tensor", value: float) -> "Tensor":
         """Writes ``value`` where ``mask`` (broadcast to this shape) is true."""
+        indexing.check_masked_fill(mask, value)
         mask_raw, value_raw = _operand_on_device_of(self, mask), _operand_on_device_of(self, value)
         return self.modify_in_place(
-            lambda before: elementwise.where(mask, value, before),
+            lambda before: indexing.masked_fill(before, mask, value),
             lambda: array_module(self.array).copyto(self.array, value_raw, where=mask_raw,
                                                     casting="unsafe"), value)
 
@@ -1069,13 +1428,13 @@ def _overwritten(before: Tensor, values: Any) -> Tensor:
     return result.to(before.dtype)
 
 
-def _float_mode(array: ndarray) -> str:
+def _float_mode(array: ndarray, fixed: bool = False) -> str:
     """NumPy's float format that prints like PyTorch: whole numbers as ``1.``, other values with
     4 decimals (``1.5000``); both switch to scientific notation past the same thresholds."""
     if array.dtype.kind != "f":
         return "maxprec"
     magnitudes = xp.abs(array[xp.isfinite(array)])
-    if (magnitudes != xp.round(magnitudes)).any():
+    if fixed or (magnitudes != xp.round(magnitudes)).any():
         return "fixed"
     nonzero = magnitudes[magnitudes != 0]
     scientific = nonzero.size and (nonzero.max() >= 1e8 or nonzero.max() > 1000 * nonzero.min())
@@ -1166,11 +1525,17 @@ from .autograd.grad_mode import enable_grad, state  # noqa: E402
 from .ops import (  # noqa: E402
     activation,
     arithmetic,
+    composite,
     elementwise,
     indexing,
     linalg,
+    pointwise,
+    predicates,
     promotion,
     reduction,
+    rounding,
+    scan,
+    sorting,
 )
 from .ops import shape as shape_ops  # noqa: E402
 

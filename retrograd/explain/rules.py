@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..ops import (activation, arithmetic, conv, elementwise, embedding, indexing, linalg, loss,
-                   pooling, reduction, shape)
+                   pointwise, pooling, reduction, rounding, sampling, scan, shape, sorting)
 
 
 class Rule:
@@ -130,6 +130,15 @@ RULES: dict[type, Rule] = {
     activation.Softplus: Rule(
         "softplus", "softplus({0})",
         "the derivative of softplus ln(1 + e^x) is the sigmoid", "σ({0}) · {g}"),
+    activation.LogSigmoid: Rule(
+        "logsigmoid", "logsigmoid({0})",
+        "the derivative of ln σ(x) is 1 − σ(x) = σ(−x)", "σ(−{0}) · {g}"),
+    activation.SiLU: Rule(
+        "silu", "silu({0})", "SiLU: d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x)))",
+        "σ({0}) · (1 + {0} · (1 − σ({0}))) · {g}"),
+    activation.Mish: Rule(
+        "mish", "mish({0})", "Mish: d/dx x·tanh(sp(x)) = t + x·(1 − t²)·σ(x), t = tanh(sp(x))",
+        "(t + {0} · (1 − t²) · σ({0})) · {g}"),
     activation.Softmax: Rule(
         "softmax", "softmax({0})", "softmax's Jacobian is diag(s) − s sᵀ",
         "{out} ⊙ ({g} − Σ({g} ⊙ {out}))"),
@@ -228,6 +237,34 @@ RULES: dict[type, Rule] = {
         "a layer Y = X Wᵀ + b: ∂f/∂X = ∂f/∂Y W, ∂f/∂W = (∂f/∂Y)ᵀ X, and ∂f/∂b sums the rows of "
         "∂f/∂Y",
         "{g} @ {1}", "({g})ᵀ @ {0}", "Σ_rows {g}"),
+    linalg.Einsum: Rule(
+        "einsum", "einsum({all})",
+        "a sum of products: each operand's gradient contracts the upstream gradient with the "
+        "other operands", "einsum of {g} with the other operands"),
+    # rounding, integer division and sampling
+    **{op: Rule(name, f"{name}({{0}})",
+                f"{name} is piecewise constant: its gradient is 0", "0")
+       for op, name in ((rounding.Round, "round"), (rounding.Floor, "floor"),
+                        (rounding.Ceil, "ceil"), (rounding.Trunc, "trunc"))},
+    rounding.Frac: Rule("frac", "frac({0})", "x − trunc(x) has slope 1 between the integers",
+                        "{g}"),
+    rounding.FloorDivide: Rule(
+        "//", "{0} // {1}", "floor division has no derivative (as in PyTorch): backward raises",
+        "none", "none"),
+    rounding.Remainder: Rule(
+        "%", "{0} % {1}", "a − b·floor(a/b): ∂/∂a = 1, ∂/∂b = −floor(a/b)",
+        "{g}", "−floor({0} / {1}) · {g}"),
+    rounding.Fmod: Rule(
+        "fmod", "fmod({0}, {1})", "a − b·trunc(a/b): ∂/∂a = 1, ∂/∂b = −trunc(a/b)",
+        "{g}", "−trunc({0} / {1}) · {g}"),
+    elementwise.ClampTensor: Rule(
+        "clamp", "clamp({0}, {1}, {2})",
+        "clamp passes the gradient to the input where it was kept, and to the bound that "
+        "replaced it elsewhere",
+        "[{0} within the bounds] · {g}", "[{0} < {1}] · {g}", "[{0} > {2}] · {g}"),
+    sampling.Normal: Rule(
+        "normal", "normal({0}, {1})",
+        "a random draw: its gradient is 0 in mean and std, as in PyTorch", "0", "0"),
     # convolutions and pooling
     conv.Conv2d: Rule(
         "conv", "conv2d({0}, {1}) + {2}",
@@ -248,6 +285,16 @@ RULES: dict[type, Rule] = {
     conv.ConstantPad: Rule(
         "pad", "pad({0})", "padding adds constants around the input: their gradient is dropped",
         "{g} (without the padding)"),
+    conv.Unfold: Rule(
+        "unfold", "unfold({0})",
+        "unfold copies every window into a column: the copies' gradients add back onto the "
+        "pixels they came from (fold, col2im)",
+        "fold({g})"),
+    conv.Fold: Rule(
+        "fold", "fold({0})",
+        "fold adds columns onto the windows they cover: each column's gradient is its window "
+        "of the upstream gradient (unfold, im2col)",
+        "unfold({g})"),
     pooling.MaxPool2d: Rule(
         "maxpool", "maxpool({0})",
         "max pooling routes each window's gradient to the position of its maximum",
@@ -277,6 +324,66 @@ RULES: dict[type, Rule] = {
     loss.BinaryCrossEntropy: Rule(
         "bce", "bce({0}, {1})", "binary cross-entropy: ∂/∂p = (p − t) / (p(1 − p))",
         "({0} − {1}) / ({0}(1 − {0})) · {g}", "(ln(1 − {0}) − ln {0}) · {g}"),
+    scan.Cumsum: Rule(
+        "cumsum", "cumsum({0})", "a running sum: each element reaches every later output",
+        "reversed cumsum of {g}"),
+    scan.Cumprod: Rule(
+        "cumprod", "cumprod({0})",
+        "a running product: ∂out_j/∂x_i is the product of x_0…x_j without x_i, for j ≥ i",
+        "Σ_{j≥i} {g}_j · out_j / {0}_i (products of the others where there are zeros)"),
+    shape.Flip: Rule("flip", "flip({0})", "a reversal moves values: the gradient is reversed back",
+                     "flip({g})"),
+    shape.Roll: Rule("roll", "roll({0})", "a rotation moves values: the gradient is rolled back",
+                     "{g} rolled back"),
+    shape.Tril: Rule(
+        "tril", "tril({0})",
+        "a triangle keeps some values and zeroes the rest: the gradient passes where kept",
+        "the same triangle of {g}"),
+    indexing.Scatter: Rule(
+        "scatter", "{0} with {1} scattered at index",
+        "written (or added) values take their positions' gradient; the tensor written into "
+        "keeps the rest", "{g}, 0 at written positions (all of {g} for scatter_add)",
+        "{g} gathered at index"),
+    sorting.Unique: Rule("unique", "unique({0})",
+                         "unique has no derivative (as in PyTorch): backward raises", "none"),
+    # more elementwise functions
+    pointwise.Square: Rule("²", "{0}²", "the derivative of x² is 2x", "2 · {0} · {g}"),
+    pointwise.Rsqrt: Rule(
+        "rsqrt", "1/√{0}", "the derivative of x^(−1/2) is −x^(−3/2)/2", "−{out}³ / 2 · {g}"),
+    pointwise.Reciprocal: Rule(
+        "1/·", "1/{0}", "the derivative of 1/x is −1/x²", "−{out}² · {g}"),
+    pointwise.Expm1: Rule(
+        "expm1", "exp({0}) − 1", "the derivative of eˣ − 1 is eˣ", "({out} + 1) · {g}"),
+    pointwise.Exp2: Rule("2^", "2^{0}", "the derivative of 2ˣ is 2ˣ · ln 2",
+                         "{out} · ln 2 · {g}"),
+    pointwise.Log2: Rule("log₂", "log₂ {0}", "the derivative of log₂ x is 1/(x ln 2)",
+                         "{g} / ({0} · ln 2)"),
+    pointwise.Log10: Rule("log₁₀", "log₁₀ {0}", "the derivative of log₁₀ x is 1/(x ln 10)",
+                          "{g} / ({0} · ln 10)"),
+    pointwise.Sinh: Rule("sinh", "sinh {0}", "the derivative of sinh is cosh",
+                         "cosh {0} · {g}"),
+    pointwise.Cosh: Rule("cosh", "cosh {0}", "the derivative of cosh is sinh",
+                         "sinh {0} · {g}"),
+    pointwise.Asin: Rule("asin", "asin {0}", "the derivative of asin x is 1/√(1 − x²)",
+                         "{g} / √(1 − {0}²)"),
+    pointwise.Acos: Rule("acos", "acos {0}", "the derivative of acos x is −1/√(1 − x²)",
+                         "−{g} / √(1 − {0}²)"),
+    pointwise.Atan: Rule("atan", "atan {0}", "the derivative of atan x is 1/(1 + x²)",
+                         "{g} / (1 + {0}²)"),
+    pointwise.Atan2: Rule(
+        "atan2", "atan2({0}, {1})",
+        "the angle of the point (b, a): ∂/∂a = b/(a² + b²), ∂/∂b = −a/(a² + b²)",
+        "{1} / ({0}² + {1}²) · {g}", "−{0} / ({0}² + {1}²) · {g}"),
+    pointwise.Hypot: Rule(
+        "hypot", "√({0}² + {1}²)", "the length of (a, b): ∂/∂a = a/out, ∂/∂b = b/out",
+        "{0} / {out} · {g}", "{1} / {out} · {g}"),
+    pointwise.Logaddexp: Rule(
+        "logaddexp", "ln(e^{0} + e^{1})",
+        "each input receives its softmax weight: ∂/∂a = e^(a − out), ∂/∂b = e^(b − out)",
+        "exp({0} − {out}) · {g}", "exp({1} − {out}) · {g}"),
+    pointwise.Xlogy: Rule(
+        "xlogy", "{0} · ln {1}", "x ln y: ∂/∂x = ln y (0 where x = 0), ∂/∂y = x/y",
+        "ln {1} · {g}", "{0} / {1} · {g}"),
 }
 
 

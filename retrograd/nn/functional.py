@@ -29,3 +29,28 @@ __all__ += ["dropout", "batch_norm", "layer_norm", "embedding"]  # layers' funct
 
 __all__ += ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
             "adaptive_avg_pool1d", "adaptive_avg_pool2d", "pad", "dropout2d"]  # convolutional
+
+from ..ops.activation import hardtanh, logsigmoid, mish, relu6, silu  # noqa: E402
+from ..ops.conv import conv_transpose1d, conv_transpose2d  # noqa: E402
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance  # noqa: E402
+from ..ops.embedding import one_hot  # noqa: E402
+from ..ops.interpolate import interpolate  # noqa: E402
+from ..ops.normalization import group_norm  # noqa: E402
+
+__all__ += ["logsigmoid", "hardtanh", "relu6", "silu", "mish", "one_hot", "normalize",
+            "cosine_similarity", "pairwise_distance", "group_norm", "conv_transpose1d",
+            "conv_transpose2d", "interpolate"]  # activations, vectors, resampling (issue 10)
+
+# more layers, losses and utilities (issue 10: more nn layers)
+from ..ops.activation import prelu  # noqa: E402
+from ..ops.conv import fold, unfold  # noqa: E402
+from ..ops.dropout import alpha_dropout, dropout1d  # noqa: E402
+from ..ops.loss import (gaussian_nll_loss, multilabel_soft_margin_loss,  # noqa: E402
+                        poisson_nll_loss, soft_margin_loss)
+from ..ops.normalization import instance_norm  # noqa: E402
+from ..ops.pooling import adaptive_max_pool1d, adaptive_max_pool2d  # noqa: E402
+
+__all__ += ["prelu", "dropout1d", "alpha_dropout", "instance_norm", "adaptive_max_pool1d",
+            "adaptive_max_pool2d", "unfold", "fold", "soft_margin_loss",
+            "multilabel_soft_margin_loss", "poisson_nll_loss",
+            "gaussian_nll_loss"]  # more nn layers

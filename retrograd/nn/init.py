@@ -18,6 +18,7 @@ import math
 import warnings
 
 from ..autograd.grad_mode import no_grad
+from ..backend import array_module
 from ..random import Generator
 from ..tensor import Tensor
 
@@ -145,3 +146,58 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     if std is None:
         return tensor
     return normal_(tensor, 0.0, std, generator)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fills the 2-D ``tensor`` with the identity matrix (ones on the diagonal, zeros
+    elsewhere; a rectangular one keeps the min(rows, columns) ones): a Linear layer that
+    starts by passing its inputs through."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    xp = array_module(tensor.array)
+    with no_grad():
+        return tensor.copy_(Tensor(xp.eye(*tensor.shape, dtype=tensor.array.dtype)))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fills the 3-, 4- or 5-D convolution weight ``tensor`` (out, in, *kernel) with the Dirac
+    delta: output channel o of each of the ``groups`` copies the input channel o at the
+    kernel's centre, so the convolution starts as the identity (as many channels as fit)."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    sizes = tensor.shape
+    if sizes[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_per_group = sizes[0] // groups
+    channels = min(out_per_group, sizes[1])
+    xp = array_module(tensor.array)
+    delta = xp.zeros(tuple(sizes), dtype=tensor.array.dtype)
+    centre = tuple(size // 2 for size in sizes[2:])
+    for g in range(groups):
+        for d in range(channels):
+            delta[(g * out_per_group + d, d) + centre] = 1
+    with no_grad():
+        return tensor.copy_(Tensor(delta))
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = None) -> Tensor:
+    """Fills ``tensor`` (at least 2-D, seen as rows = its first dimension by columns = the
+    rest) with a random (semi-)orthogonal matrix times ``gain``: the Q of the QR decomposition
+    of a standard normal matrix, its columns' signs fixed by R's diagonal so that Q is
+    uniformly distributed (Saxe et al., 2013)."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor  # nothing to fill
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flattened = normal_(tensor.new_empty((rows, cols)), 0.0, 1.0, generator).array
+    xp = array_module(flattened)
+    if rows < cols:
+        flattened = flattened.T
+    q, r = xp.linalg.qr(flattened)
+    q = q * xp.sign(xp.diagonal(r))  # a unique, uniformly distributed Q
+    if rows < cols:
+        q = q.T
+    with no_grad():
+        return tensor.copy_(Tensor(xp.ascontiguousarray(q).reshape(tensor.shape) * gain))

@@ -1,4 +1,5 @@
-"""Activation functions: sigmoid, ReLU and its relatives, GELU, softplus, softmax, log-softmax.
+"""Activation functions: sigmoid, ReLU and its relatives, GELU, softplus, SiLU, Mish,
+log-sigmoid, hardtanh, softmax, log-softmax.
 
 Every one is written to stay finite for extreme inputs (softmax of x + 1000 is finite).
 """
@@ -11,6 +12,7 @@ from ..backend import array_module
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 from . import kernels
+from .elementwise import where
 
 
 class Sigmoid(Op):
@@ -113,6 +115,56 @@ class Softplus(Op):
         return aot.where(scaled > ctx.threshold, grad, grad * aot.sigmoid(scaled))
 
 
+class LogSigmoid(Op):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        xp = array_module(x)
+        # log s(x) = min(x, 0) - log(1 + e^-|x|): exp never overflows, log1p keeps the tail
+        return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * aot.sigmoid(-x)  # d log s(x) = 1 - s(x) = s(-x)
+
+
+class SiLU(Op):
+    torch_name = "Silu"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * kernels.stable_sigmoid(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        s = aot.sigmoid(x)
+        return grad * (s * (1 + x * (1 - s)))  # (x s)' = s + x s (1 - s)
+
+
+def _softplus(a):
+    """``log(1 + e^a)`` of an array or a Tensor, finite for any a."""
+    if isinstance(a, Tensor):
+        return Softplus.apply(a, beta=1.0, threshold=math.inf)
+    return array_module(a).logaddexp(0, a)
+
+
+class Mish(Op):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * array_module(x).tanh(_softplus(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        t = aot.tanh(_softplus(x))
+        # (x tanh(sp(x)))' = tanh(sp) + x (1 - tanh(sp)^2) sigmoid(x)
+        return grad * (t + x * (1 - t * t) * aot.sigmoid(x))
+
+
 class Softmax(Op):
     @staticmethod
     def forward(ctx, x, dim):
@@ -178,6 +230,44 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     return Softplus.apply(input, beta=beta, threshold=threshold)
 
 
+def logsigmoid(input: Tensor) -> Tensor:
+    """Elementwise ``log(1 / (1 + e^-x))``, computed stably (finite for x = -1000)."""
+    return LogSigmoid.apply(input)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """``x`` clamped to [min_val, max_val]; ``inplace=True`` writes the result into ``input``."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    if inplace:
+        return input.clamp_(min_val, max_val)
+    return input.clamp(min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(x, 0), 6)``, elementwise."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def _maybe_in_place(input: Tensor, op: type, inplace: bool) -> Tensor:
+    """``op`` of ``input``, written into ``input`` itself when ``inplace``."""
+    if not inplace:
+        return op.apply(input)
+    return input.modify_in_place(op.apply, lambda: array_module(input.array).copyto(
+        input.array, op.apply(input).array))  # written only where no graph is recorded
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * sigmoid(x)`` (also called swish), elementwise."""
+    return _maybe_in_place(input, SiLU, inplace)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * tanh(softplus(x))``, elementwise."""
+    return _maybe_in_place(input, Mish, inplace)
+
+
 def _check_dim(input: Tensor, dim, name: str) -> int:
     if dim is None:
         raise TypeError(f"{name}() needs dim=: the dimension along which the values sum to 1")
@@ -196,3 +286,26 @@ def softmax(input: Tensor, dim: int | None = None) -> Tensor:
 def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``, computed stably."""
     return LogSoftmax.apply(input, dim=_check_dim(input, dim, "log_softmax"))
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """``x`` where positive, ``weight * x`` elsewhere, with a learned slope: ``weight`` holds one
+    value, or one per channel (dimension 1 of input (N, C, *)). A composition (``where``), so
+    both input and weight get gradients of any order; at 0 the slope is the weight's."""
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(f"prelu: input and weight must be Tensors, got "
+                        f"{type(input).__name__} and {type(weight).__name__}")
+    if input.ndim == 0 and weight.numel() != 1:  # a single slope serves a scalar too
+        raise RuntimeError("Not allow zero-dim input tensor.")
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight.ndim}")
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if weight.numel() not in (1, channels):
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                           f"parameter numbers = {weight.numel()} and channel size = "
+                           f"{channels}.")
+    # one slope for all, or one per channel broadcast over (N, C, *)
+    weight = weight.reshape(() if weight.numel() == 1 else
+                            (channels,) + (1,) * (input.ndim - 2))
+    return where(input.array > 0, input, input * weight)

@@ -11,6 +11,7 @@ from ..autograd.function import Op
 from ..backend import array_module
 from ..tensor import Tensor
 from . import array_or_tensor as aot
+from .out import supports_out
 from .promotion import BinaryOp
 
 
@@ -118,21 +119,25 @@ class Abs(Op):
         return grad * aot.sign(a)
 
 
+@supports_out
 def add(input: Tensor, other, alpha: float = 1) -> Tensor:
     """``input + alpha * other``, broadcasting."""
     return Add.apply(input, other if alpha == 1 else other * alpha)
 
 
+@supports_out
 def sub(input: Tensor, other, alpha: float = 1) -> Tensor:
     """``input - alpha * other``, broadcasting."""
     return Sub.apply(input, other if alpha == 1 else other * alpha)
 
 
+@supports_out
 def mul(input: Tensor, other) -> Tensor:
     """Elementwise product, broadcasting."""
     return Mul.apply(input, other)
 
 
+@supports_out
 def div(input: Tensor, other) -> Tensor:
     """Elementwise quotient (true division), broadcasting."""
     return Div.apply(input, other)

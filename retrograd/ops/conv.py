@@ -525,6 +525,109 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
+# -- transposed convolution --------------------------------------------------------------------
+
+def _check_conv_transpose(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int,
+                          spatial: int, name: str) -> None:
+    """Shapes that fit a transposed convolution (weight (C_in, C_out/groups, *kernel))."""
+    for label, value in (("input", input), ("weight", weight), ("bias", bias)):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"{name}: {label} must be a Tensor, got {type(value).__name__}")
+    if weight.ndim != spatial + 2 or input.ndim != spatial + 2:
+        raise RuntimeError(f"{name}: expected a {spatial + 1}D (unbatched) or {spatial + 2}D "
+                           f"(batched) input and a {spatial + 2}D weight (in_channels, "
+                           f"out_channels/groups, *kernel), got input of shape "
+                           f"{tuple(input.shape)} and weight of shape {tuple(weight.shape)}")
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"{name}: groups must be a positive integer, got {groups!r}")
+    if weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size {list(weight.shape)} instead")
+    if input.shape[1] != weight.shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape)} to have {weight.shape[0]} channels, but "
+                           f"got {input.shape[1]} channels instead")
+    out_channels = weight.shape[1] * groups
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+                           f"bias to be 1-dimensional with {out_channels} elements, but got "
+                           f"bias of size {list(bias.shape)} instead")
+
+
+def _conv_transpose(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
+                    padding: Any, output_padding: Any, groups: int, dilation: Any, spatial: int,
+                    name: str) -> Tensor:
+    """conv_transpose1d and conv_transpose2d: the input gradient of the convolution whose input
+    has the transposed convolution's output size (ConvTranspose2d above), then bias."""
+    if _unbatched(input, spatial):
+        return _conv_transpose(input.unsqueeze(0), weight, bias, stride, padding,
+                               output_padding, groups, dilation, spatial, name).squeeze(0)
+    _check_conv_transpose(input, weight, bias, groups, spatial, name)
+    kernel = tuple(weight.shape[2:])
+    stride = ntuple(stride, spatial, f"{name}: stride", 1)
+    padding = ntuple(padding, spatial, f"{name}: padding")
+    output_padding = ntuple(output_padding, spatial, f"{name}: output_padding")
+    dilation = ntuple(dilation, spatial, f"{name}: dilation", 1)
+    if any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError(f"{name}: output padding must be smaller than either stride or "
+                           f"dilation, but got output_padding={output_padding}, "
+                           f"stride={stride}, dilation={dilation}")
+    sizes = tuple((size - 1) * s - 2 * p + d * (k - 1) + o + 1 for size, s, p, d, k, o in
+                  zip(input.shape[2:], stride, padding, dilation, kernel, output_padding))
+    if any(size <= 0 for size in sizes):
+        raise RuntimeError(f"Given input size per channel: {tuple(input.shape[2:])}. "
+                           f"Calculated output size per channel: {sizes}. Output size is too "
+                           f"small")
+    # The convolution whose input gradient this is pads (p, p - output_padding): its windows
+    # then end where the input's do; past p, output_padding adds zeros (before the bias).
+    pads = tuple((p, max(p - o, 0)) for p, o in zip(padding, output_padding))
+    zeros = tuple(max(o - p, 0) for p, o in zip(padding, output_padding))
+    inner = (input.shape[0], weight.shape[1] * groups) + tuple(
+        size - z for size, z in zip(sizes, zeros))
+    if spatial == 1:
+        geometry = Geometry((1,) + stride, ((0, 0),) + pads, (1,) + dilation, groups)
+        out = ConvTranspose2d.apply(input.unsqueeze(2), weight.unsqueeze(2), geometry=geometry,
+                                    input_shape=inner[:2] + (1,) + inner[2:]).squeeze(2)
+    else:
+        out = ConvTranspose2d.apply(input, weight, geometry=Geometry(stride, pads, dilation,
+                                                                     groups), input_shape=inner)
+    if any(zeros):
+        out = pad(out, tuple(side for z in reversed(zeros) for side in (0, z)))
+    if bias is not None:
+        out = out + bias.reshape((-1,) + (1,) * spatial)
+    return out
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """2-D transposed convolution (the gradient of conv2d with respect to its input), which
+    upsamples: input (N, C_in, H, W) or (C_in, H, W); weight (C_in, C_out/groups, kh, kw);
+    bias (C_out,) -> output (N, C_out, OH, OW) with
+    ``OH = (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1``.
+
+    ``output_padding`` (smaller than stride or dilation) adds rows and columns at the bottom
+    and right, to reach sizes a strided conv2d maps to the same input size.
+
+    >>> F.conv_transpose2d(rg.randn(1, 8, 7, 7), rg.randn(8, 4, 3, 3), stride=2, padding=1,
+    ...                    output_padding=1).shape
+    (1, 4, 14, 14)
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 2, "conv_transpose2d")
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """1-D transposed convolution (the gradient of conv1d with respect to its input):
+    input (N, C_in, L) or (C_in, L); weight (C_in, C_out/groups, k); bias (C_out,) -> output
+    (N, C_out, OL), ``OL = (L - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1``.
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 1, "conv_transpose1d")
+
+
 # -- padding ----------------------------------------------------------------------------------
 
 class ConstantPad(Op):
@@ -607,3 +710,132 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
         index = array_module(input.array).asarray(_edge_indices(size, before, after, mode))
         out = GetItem.apply(out, key=(slice(None),) * dim + (index,))
     return out
+
+
+# -- unfold and fold: im2col and col2im as operations ----------------------------------------
+
+def _unfold_array(x: Any, kernel: Pair, geometry: Geometry) -> Any:
+    """x (N, C, H, W) -> (N, C*kh*kw, L): row (c, i, j) of the kernel, column (oh, ow)."""
+    n = x.shape[0]
+    cols = im2col(x, kernel, geometry)  # (1, C*kh*kw, OH*OW*N)
+    cols = cols.reshape(cols.shape[1], -1, n).transpose(2, 0, 1)
+    return array_module(cols).ascontiguousarray(cols)  # row-major, as PyTorch's output
+
+
+def _fold_array(cols: Any, input_shape: tuple, kernel: Pair, geometry: Geometry) -> Any:
+    """The adjoint of ``_unfold_array``: (N, C*kh*kw, L) summed back onto (N, C, H, W)."""
+    cols = cols.transpose(1, 2, 0).reshape(1, cols.shape[1], -1)  # (1, C*kh*kw, L*N)
+    out = col2im(cols, input_shape, kernel, geometry)
+    return array_module(out).ascontiguousarray(out)
+
+
+class Unfold(Op):
+    """Every sliding window of x (N, C, H, W) as a column (im2col); linear, its adjoint Fold."""
+
+    torch_name = "Im2Col"
+
+    @staticmethod
+    def forward(ctx, x, kernel, geometry):
+        ctx.input_shape, ctx.kernel, ctx.geometry = x.shape, kernel, geometry
+        return _unfold_array(x, kernel, geometry)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return apply_any(Fold, _fold_array, grad, input_shape=ctx.input_shape,
+                         kernel=ctx.kernel, geometry=ctx.geometry)
+
+
+class Fold(Op):
+    """Columns (N, C*kh*kw, L) summed onto the windows they came from (col2im)."""
+
+    torch_name = "Col2Im"
+
+    @staticmethod
+    def forward(ctx, cols, input_shape, kernel, geometry):
+        ctx.kernel, ctx.geometry = kernel, geometry
+        return _fold_array(cols, input_shape, kernel, geometry)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return apply_any(Unfold, _unfold_array, grad, kernel=ctx.kernel, geometry=ctx.geometry)
+
+
+def _window_geometry(name: str, kernel_size: Any, dilation: Any, padding: Any,
+                     stride: Any) -> tuple:
+    """(kernel, Geometry) of unfold and fold, each setting an int or a pair."""
+    kernel = ntuple(kernel_size, 2, f"{name}: kernel_size", 1)
+    dilation = ntuple(dilation, 2, f"{name}: dilation", 1)
+    padding = ntuple(padding, 2, f"{name}: padding")
+    stride = ntuple(stride, 2, f"{name}: stride", 1)
+    return kernel, Geometry(stride, tuple((p, p) for p in padding), dilation)
+
+
+def _blocks(name: str, spatial: tuple, kernel: Pair, geometry: Geometry) -> Pair:
+    blocks = geometry.output_shape(spatial, kernel)
+    if any(b < 1 for b in blocks):
+        raise RuntimeError(f"{name}: given input with spatial size {tuple(spatial)}, "
+                           f"kernel_size={kernel}, dilation={geometry.dilation}, padding="
+                           f"{tuple(p for p, _ in geometry.padding)}, calculated shape of the "
+                           f"array of sliding blocks as {blocks}, but its components must be "
+                           f"at least one.")
+    return blocks
+
+
+def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+           stride: Any = 1) -> Tensor:
+    """Extracts every sliding window (im2col): input (N, C, H, W) or (C, H, W) -> (N, C * kh *
+    kw, L), one column per window position, ``L = OH * OW`` with ``OH = floor((H + 2 padding -
+    dilation (kh - 1) - 1) / stride) + 1``; rows run over (c, i, j). A convolution is
+    ``weight.view(O, -1) @ unfold(x, k)``.
+
+    >>> F.unfold(rg.randn(2, 3, 4, 5), kernel_size=2).shape
+    (2, 12, 12)
+    """
+    name = "unfold"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{name}: Input Error: Only 3D or 4D input Tensors are supported "
+                           f"(got {input.ndim}D)")
+    if input.ndim == 3:
+        return unfold(input.unsqueeze(0), kernel_size, dilation, padding, stride).squeeze(0)
+    kernel, geometry = _window_geometry(name, kernel_size, dilation, padding, stride)
+    _blocks(name, tuple(input.shape[2:]), kernel, geometry)
+    return Unfold.apply(input, kernel=kernel, geometry=geometry)
+
+
+def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+         stride: Any = 1) -> Tensor:
+    """Sums columns back onto an image (col2im), the adjoint of ``unfold``: input (N, C * kh
+    * kw, L) or (C * kh * kw, L) -> (N, C, *output_size); overlapping windows add up, so
+    ``fold(unfold(x))`` is x times the number of windows covering each pixel.
+
+    >>> F.fold(rg.ones(1, 4, 12), output_size=(4, 5), kernel_size=2).shape
+    (1, 1, 4, 5)
+    """
+    name = "fold"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (2, 3) or 0 in input.shape[1:]:
+        raise RuntimeError(f"{name}: Expected 2D or 3D (batch mode) tensor for input with "
+                           f"possibly 0 batch size and non-zero dimensions for input, but got: "
+                           f"{list(input.shape)}")
+    if input.ndim == 2:
+        return fold(input.unsqueeze(0), output_size, kernel_size, dilation, padding,
+                    stride).squeeze(0)
+    size = ntuple(output_size, 2, f"{name}: output_size", 1)
+    kernel, geometry = _window_geometry(name, kernel_size, dilation, padding, stride)
+    if input.shape[1] % (kernel[0] * kernel[1]):
+        raise RuntimeError(f"{name}: Expected size of input's dimension 1 to be divisible by the "
+                           f"product of kernel_size, but got input.size(1)={input.shape[1]} "
+                           f"and kernel_size={kernel}.")
+    blocks = _blocks(name, size, kernel, geometry)
+    if input.shape[2] != blocks[0] * blocks[1]:
+        raise RuntimeError(
+            f"{name}: Given output_size={size}, kernel_size={kernel}, dilation="
+            f"{geometry.dilation}, padding={tuple(p for p, _ in geometry.padding)}, stride="
+            f"{geometry.stride}, expected size of input's dimension 2 to match the calculated "
+            f"number of sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but "
+            f"got input.size(2)={input.shape[2]}.")
+    shape = (input.shape[0], input.shape[1] // (kernel[0] * kernel[1])) + size
+    return Fold.apply(input, input_shape=shape, kernel=kernel, geometry=geometry)

@@ -10,7 +10,8 @@ from ..device import to_device as move_array
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 from . import kernels
-from .promotion import BinaryOp, promote_operands
+from .out import supports_out
+from .promotion import BinaryOp, promote_operands, result_dtype
 
 
 class Exp(Op):
@@ -132,6 +133,33 @@ class Clamp(Op):
         return grad * inside
 
 
+class ClampTensor(Op):
+    torch_name = "Clamp"
+
+    @staticmethod
+    def forward(ctx, x, low, high):
+        ctx.save_for_backward(x, low, high)
+        xp = array_module(x)
+        out = x if low is None else xp.maximum(x, low)
+        return out if high is None else xp.minimum(out, high)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, low, high = ctx.saved_tensors
+        need_x, need_low, need_high = ctx.needs_input_grad
+        # PyTorch's subgradients: x where it was kept (bounds included); a bound where it
+        # was the value, and with low > high the result is high, whose gradient it is
+        if low is None:
+            kept, below, above = x <= high, None, x > high
+        elif high is None:
+            kept, below, above = x >= low, x < low, None
+        else:
+            kept = (x >= low) & (x <= high)
+            below, above = (x < low) & (low < high), (x > high) | (high < low)
+        return (grad * kept if need_x else None, grad * below if need_low else None,
+                grad * above if need_high else None)
+
+
 class Maximum(BinaryOp):
     @staticmethod
     def forward(ctx, a, b):
@@ -174,6 +202,7 @@ class Where(Op):
                 aot.where(condition, 0.0, grad) if need_b else None)
 
 
+@supports_out
 def exp(input: Tensor) -> Tensor:
     """Elementwise ``e^x``."""
     return Exp.apply(input)
@@ -215,11 +244,28 @@ def erf(input: Tensor) -> Tensor:
     return Erf.apply(input)
 
 
-def clamp(input: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
-    """Clips every element into ``[min, max]``; at least one bound must be given."""
+@supports_out
+def clamp(input: Tensor, min: float | Tensor | None = None,
+          max: float | Tensor | None = None) -> Tensor:
+    """Clips every element into ``[min, max]`` (``min(max(input, min), max)``: max wins when
+    min > max); at least one bound must be given. The bounds are both numbers or both Tensors
+    (broadcast with input, and given their gradients). The result has ``torch.result_type``
+    of input and the bounds (an integer tensor clamped to 0.5 is float32)."""
     if min is None and max is None:
-        raise RuntimeError("clamp needs at least one of min= and max=")
-    return Clamp.apply(input, min=min, max=max)
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    bounds = [bound for bound in (min, max) if bound is not None]
+    tensors = [isinstance(bound, Tensor) for bound in bounds]
+    if any(tensors) and not all(tensors):
+        raise TypeError(f"clamp() received an invalid combination of arguments: min and max "
+                        f"are both Tensors or both numbers, got {type(min).__name__} and "
+                        f"{type(max).__name__}")
+    dtype = result_dtype(input, *bounds)
+    if dtype is not None and dtype != input.array.dtype:
+        input = input.to(dtype)
+    if not any(tensors):
+        return Clamp.apply(input, min=min, max=max)
+    min, max = (None if bound is None else bound.to(input.array.dtype) for bound in (min, max))
+    return ClampTensor.apply(input, min, max)
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
@@ -232,9 +278,15 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
     return Minimum.apply(input, other)
 
 
-def where(condition, input, other) -> Tensor:
+def where(condition, input=None, other=None):
     """``input`` where ``condition`` is true, else ``other``, broadcasting all three; the
-    result has their ``torch.result_type``."""
+    result has their ``torch.result_type``. ``where(condition)`` alone is
+    ``nonzero(condition, as_tuple=True)``: one int64 tensor of indices per dimension."""
+    if input is None and other is None:
+        from .indexing import nonzero
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where() takes a condition alone, or a condition, input and other")
     if not (isinstance(input, Tensor) and isinstance(other, Tensor)
             and input.array.dtype is other.array.dtype):
         input, other = promote_operands(input, other)

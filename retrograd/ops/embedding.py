@@ -54,3 +54,25 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
                          f"rows, so indices must be in [0, {count - 1}]")
     return Embedding.apply(weight, indices=indices,
                            padding_idx=check_padding_idx(padding_idx, count))
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 indices of shape (*) -> their one-hot vectors, (*, num_classes) of 0s and 1s.
+
+    ``num_classes=-1`` takes one more than the largest index. No gradient (indices are
+    integers); ``one_hot(i) @ weight`` is ``embedding(i, weight)``.
+    """
+    if not isinstance(tensor, Tensor) or tensor.dtype.np_dtype.kind != "i" or \
+            tensor.dtype.np_dtype.itemsize != 8:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    indices = tensor.array
+    xp = array_module(indices)
+    if num_classes == -1:
+        if indices.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(indices.max()) + 1
+    if indices.size and int(indices.min()) < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes < 0 or indices.size and int(indices.max()) >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return Tensor((indices[..., None] == xp.arange(num_classes)).astype(xp.int64))

@@ -18,10 +18,12 @@ from ..backend import (
     memory_owner,
     ndarray,
     overlaps_itself,
+    xp,
 )
 from ..device import device_of
 from ..tensor import Tensor
 from . import array_or_tensor as aot
+from .elementwise import where
 from .shape import refuse_recorded_in_place
 
 
@@ -409,3 +411,173 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, alpha: flo
     """``input`` with ``alpha * source[i]`` added at position ``index[i]`` of dimension ``dim``;
     ``source`` has input's shape except ``len(index)`` along ``dim``."""
     return IndexAdd.apply(input, source, key=index_add_key(input, dim, index, source), alpha=alpha)
+
+
+# -- index_select, masked_fill, scatter, nonzero -------------------------------------------------
+
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """The slices of ``input`` at ``index`` (a 1-d or 0-d integer tensor) along ``dim``: input's
+    shape with ``len(index)`` along ``dim``. Repeated indices add their gradients."""
+    dim = _check_dim(dim, max(input.ndim, 1), "index_select")
+    index = _on_device(index, array_module(input.array))
+    if index.ndim > 1:
+        raise IndexError(f"index_select(): Index is supposed to be a vector, got "
+                         f"{index.ndim} dimensions")
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"index_select(): Expected dtype int32 or int64 for index, got "
+                           f"{index.dtype}")
+    _check_bounds(index, input.shape[dim] if input.ndim else 1, dim, "index_select")
+    if input.ndim == 0:  # PyTorch's rule: one index, the 0-d tensor itself
+        if index.size != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                               f"{index.size} value(s)")
+        return input.clone()
+    return GetItem.apply(input, key=(slice(None),) * dim + (index.reshape(-1),))
+
+
+def _check_bounds(index, size: int, dim: int, name: str) -> None:
+    """RuntimeError unless every index is in [0, size) (no negative index, as PyTorch)."""
+    outside = (index >= size) | (index < 0)
+    if index.size and outside.any():
+        raise RuntimeError(f"{name}: index {int(index[outside][0])} is out of bounds for "
+                           f"dimension {dim} with size {size}")
+
+
+def check_masked_fill(mask, value) -> None:
+    """PyTorch's rules for masked_fill: a bool mask (a tensor, or an array of retrograd's own
+    code), a number or 0-d tensor as the value."""
+    dtype = getattr(mask.array if isinstance(mask, Tensor) else mask, "dtype", None)
+    if dtype is None or dtype.kind != "b":
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{mask.dtype if isinstance(mask, Tensor) else dtype}")
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value.ndim} dimension(s).")
+
+
+def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
+    """``value`` (a number or a 0-d tensor, cast to input's dtype) where the bool ``mask`` is
+    true, else ``input``; input and mask broadcast together."""
+    check_masked_fill(mask, value)
+    result = where(mask, value, input)
+    return result if result.array.dtype == input.array.dtype else result.to(input.dtype)
+
+
+class Scatter(Op):
+    """``x`` with ``src`` (a tensor of at least index's size, or a number) written, or added
+    (``add``), at ``index`` along ``dim``: ``out[i][index[i][j]] = src[i][j]`` for dim=1."""
+
+    @staticmethod
+    def forward(ctx, x, src, dim, index, add=False):
+        if ctx is not None:
+            ctx.dim, ctx.index, ctx.add = dim, index, add
+            ctx.src_shape = getattr(src, "shape", ())
+        out = x.copy()
+        write_scatter(out, src, dim, index, add)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_x, need_src = ctx.needs_input_grad
+        grad_x = grad_src = None
+        if need_x:  # written positions take nothing of the gradient; added ones all of it
+            grad_x = grad if ctx.add else _scatter_into(grad, 0.0, ctx.dim, ctx.index)
+        if need_src:
+            grad_src = grad[_along_axis_key(ctx.index, ctx.dim)]
+            if tuple(ctx.index.shape) != tuple(ctx.src_shape):  # src larger than index
+                block = tuple(slice(0, n) for n in ctx.index.shape)
+                grad_src = aot.index_into_zeros(grad_src, block, ctx.src_shape)
+        return grad_x, grad_src
+
+
+def write_scatter(out, src, dim: int, index, add: bool) -> None:
+    """Writes (or adds) ``src``, an array at least index's size or a number, into the array
+    ``out`` at ``index`` along ``dim``."""
+    key = _along_axis_key(index, dim)
+    values = src[tuple(slice(0, n) for n in index.shape)] if getattr(src, "ndim", 0) else src
+    if add:
+        backend_of(out).scatter_add(out, key, values)
+    else:
+        out[key] = values
+
+
+def _scatter_into(grad, value, dim: int, index):
+    """``grad`` with ``value`` written at ``index`` along ``dim`` (recorded for a Tensor)."""
+    if isinstance(grad, Tensor):
+        return Scatter.apply(grad, value, dim=dim, index=index)
+    return Scatter.forward(None, grad, value, dim=dim, index=index)
+
+
+def scatter_arguments(input: Tensor, dim: int, index: Tensor, src, value, reduce,
+                      add: bool) -> tuple:
+    """``(src or value, dim, index array)``, checked as PyTorch checks the arguments of scatter
+    (``add=False``: a tensor ``src`` or a number ``value``) and of scatter_add (a tensor)."""
+    name = "scatter_add" if add else "scatter"
+    if reduce is not None:
+        raise NotImplementedError(f"scatter(reduce={reduce!r}) is not supported; use "
+                                  f"scatter_add for sums")
+    if add and not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add(): argument 'src' (position 4) must be Tensor, not "
+                        f"{type(src).__name__}")
+    if (src is None) == (value is None):
+        raise TypeError("scatter() expects src (a tensor) or value (a number), exactly one")
+    src = value if src is None else src
+    dim = _check_dim(dim, max(input.ndim, 1), name)
+    index = _on_device(index, array_module(input.array))
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {index.dtype}")
+    if index.ndim != input.ndim:
+        raise RuntimeError(f"{name}: Index tensor must have the same number of dimensions as "
+                           f"self tensor (index {tuple(index.shape)}, self "
+                           f"{tuple(input.shape)})")
+    src_shape = tuple(src.shape) if isinstance(src, Tensor) else None
+    if src_shape is not None:
+        if len(src_shape) != index.ndim:
+            raise RuntimeError(f"{name}: Index tensor must have the same number of dimensions "
+                               f"as src tensor (index {tuple(index.shape)}, src {src_shape})")
+        if src.array.dtype != input.array.dtype:
+            raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype "
+                               f"(self {input.dtype}, src {src.dtype})")
+    if any(n > s for d, (n, s) in enumerate(zip(index.shape, input.shape)) if d != dim) or \
+            src_shape is not None and any(n > s for n, s in zip(index.shape, src_shape)):
+        raise RuntimeError(f"{name}: Expected index {list(index.shape)} to be no larger than "
+                           f"self {list(input.shape)} apart from dimension {dim}" +
+                           ("" if src_shape is None else
+                            f" and to be no larger size than src {list(src_shape)}"))
+    _check_bounds(index, input.shape[dim] if input.ndim else 1, dim, name)
+    return src, dim, index
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None,
+            reduce: str | None = None) -> Tensor:
+    """A copy of ``input`` with ``src`` (a tensor, at least index's size) or ``value`` (a
+    number) written at ``index`` along ``dim``: ``out[i][index[i][j]] = src[i][j]`` for dim=1.
+
+    ``index`` has input's number of dimensions and is no larger than input apart from ``dim``.
+    Where an index repeats, one of the values written wins; ``reduce`` is not supported.
+    """
+    src, dim, index = scatter_arguments(input, dim, index, src, value, reduce, add=False)
+    return Scatter.apply(input, src, dim=dim, index=index)
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """A copy of ``input`` with ``src`` added at ``index`` along ``dim``:
+    ``out[i][index[i][j]] += src[i][j]`` for dim=1; repeated indices add up."""
+    src, dim, index = scatter_arguments(input, dim, index, src, None, None, add=True)
+    return Scatter.apply(input, src, dim=dim, index=index, add=True)
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False):
+    """The int64 indices of the non-zero elements: a (count, ndim) tensor, one row per element
+    in row-major order, or with ``as_tuple`` one 1-d tensor per dimension (a 0-d input counts as
+    1-d there)."""
+    module = array_module(input.array)
+    if as_tuple:
+        array = input.array.reshape(1) if input.ndim == 0 else input.array
+        return tuple(Tensor(i.astype(xp.int64, copy=False)) for i in module.nonzero(array))
+    return argwhere(input)
+
+
+def argwhere(input: Tensor) -> Tensor:
+    """The int64 indices of the non-zero elements, one row per element: shape (count, ndim)."""
+    return Tensor(array_module(input.array).argwhere(input.array).astype(xp.int64, copy=False))

@@ -16,6 +16,7 @@ log-sum-exp or ``softplus``, which stay finite for logits of any size.
 from __future__ import annotations
 
 import contextlib
+import math
 import warnings
 
 from ..autograd.function import Op, named_as
@@ -24,7 +25,7 @@ from ..backend import array_module, ndarray
 from ..backend import xp as host  # NumPy, for host-side values and shapes
 from ..tensor import Tensor
 from . import array_or_tensor as aot
-from .activation import log_softmax, relu, softplus
+from .activation import log_softmax, logsigmoid, relu, softplus
 from .elementwise import minimum, where
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -758,4 +759,116 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
     if reduction == "batchmean":
         total = losses.sum()
         return total / input.shape[0] if input.ndim else total
+    return _reduce(losses, reduction)
+
+
+# -- margins on logits, counts and Gaussian likelihoods ---------------------------------------
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+                     reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """The two-class logistic loss ``log(1 + e^(-y x))`` of scores x and labels y in {1, -1},
+    elementwise, computed stably as ``-logsigmoid(y x)``. input and target broadcast.
+
+    >>> F.soft_margin_loss(scores, labels)   # labels in {1, -1}
+    """
+    name = "soft_margin_loss"
+    reduction = _reduction(size_average, reduce, reduction, name)
+    _check_input(input, name)
+    target = Tensor(_constant(target, input, "target", name))  # PyTorch: no target gradient
+    _check_broadcast(input, target, name, warn=False)
+    return _reduce(-logsigmoid(target * input), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                size_average: bool | None = None, reduce: bool | None = None,
+                                reduction: str = "mean") -> Tensor:
+    """One binary cross-entropy on logits per class, averaged over the C classes:
+    ``-sum_c w_c (y_c log s(x_c) + (1 - y_c) log s(-x_c)) / C`` with s the sigmoid.
+
+    input (N, C) or (C) logits; target of 0 and 1 of the same shape; weight (C) rescales each
+    class. 'none' returns one loss per example (N).
+
+    >>> F.multilabel_soft_margin_loss(logits, tags.float())
+    """
+    name = "multilabel_soft_margin_loss"
+    reduction = _reduction(size_average, reduce, reduction, name)
+    _check_input(input, name)
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must be (N, C) or (C), got a 0-d tensor")
+    target = _float_target(input, target, name)
+    _check_broadcast(input, target, name, warn=False)
+    losses = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        _check_tensor(weight, "weight", name)
+        losses = losses * weight
+    return _reduce(losses.sum(-1) / input.shape[-1], reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     size_average: bool | None = None, eps: float = 1e-8,
+                     reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of counts ``target`` under a Poisson of rate ``input``:
+    ``e^x - y x`` when ``log_input`` (x is the log-rate), else ``x - y log(x + eps)``.
+    ``full`` adds Stirling's approximation of ``log(y!)``, ``y log y - y + log(2 pi y) / 2``,
+    where y > 1. input and target broadcast.
+
+    >>> F.poisson_nll_loss(log_rates, counts)
+    """
+    name = "poisson_nll_loss"
+    reduction = _reduction(size_average, reduce, reduction, name)
+    _check_input(input, name)
+    target = _float_target(input, target, name)
+    _check_broadcast(input, target, name, warn=False)
+    if log_input:
+        losses = input.exp() - target * input
+    else:
+        losses = input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        losses = losses + stirling.masked_fill(target.array <= 1, 0.0)
+    return _reduce(losses, reduction)
+
+
+def _variance_shape(input: Tensor, var: Tensor, name: str) -> Tensor:
+    """``var`` of the input's shape, one dimension short of it (then unsqueezed), or of it
+    with one dimension of size 1 (a variance shared along it), as PyTorch allows."""
+    if var.shape == input.shape:
+        return var
+    if tuple(input.shape[:-1]) == tuple(var.shape):
+        return var.unsqueeze(-1)
+    if input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1:
+        return var
+    raise ValueError(f"var is of incorrect size ({name}: var of shape {tuple(var.shape)} for "
+                     f"input of shape {tuple(input.shape)})")
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of ``target`` under a Gaussian of mean ``input`` and variance
+    ``var``: ``(log max(var, eps) + (x - y)^2 / max(var, eps)) / 2``, plus ``log(2 pi) / 2``
+    when ``full``. var has the input's shape, or one dimension fewer, or a dimension of size
+    1 (shared), or is a float. The clamp to eps changes the value only: as in PyTorch, the
+    gradient with respect to var is that of the unclamped formula's at the clamped value.
+
+    >>> F.gaussian_nll_loss(mean, target, variance)
+    """
+    name = "gaussian_nll_loss"
+    _check_input(input, name)
+    target = _float_target(input, target, name)
+    if isinstance(var, (int, float)) and not isinstance(var, bool):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = Tensor(array_module(input.array).full(input.shape, var, input.array.dtype))
+    else:
+        _check_tensor(var, "var", name)
+        if (var.array < 0).any():
+            raise ValueError("var has negative entry/entries")
+    var = _variance_shape(input, var, name)
+    reduction = _reduction(None, None, reduction, name)
+    # clamped without a trace in the graph: var + (clamped - var), the difference a constant
+    var = var + Tensor(array_module(var.array).maximum(var.array, eps) - var.array)
+    difference = input - target
+    losses = 0.5 * (var.log() + difference * difference / var)
+    if full:
+        losses = losses + 0.5 * math.log(2 * math.pi)
     return _reduce(losses, reduction)

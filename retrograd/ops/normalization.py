@@ -8,6 +8,8 @@ come from the operations they are made of.
 """
 from __future__ import annotations
 
+import math
+
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 
@@ -102,3 +104,74 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                                f"got {tuple(value.shape)}")
     axes = tuple(range(input.ndim - len(shape), input.ndim))
     return _standardize(input, axes, eps, weight, bias)[0]
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalizes each example over groups of channels: input (N, C, *) with C divisible by
+    ``num_groups``; the mean and biased variance of each (example, group) are taken over its
+    C / num_groups channels and every spatial position. ``weight`` and ``bias`` (C,) then
+    scale and shift each channel. The same in training and evaluation."""
+    if input.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{input.ndim}")
+    n, channels = input.shape[:2]
+    sizes = [n * channels // num_groups, num_groups] + list(input.shape[2:])
+    if sizes[0] * math.prod(sizes[2:]) == 1:  # PyTorch's check, as it words and computes it
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {sizes}")
+    if channels % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(input.shape)} and "
+                           f"num_groups={num_groups}")
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and (value.ndim != 1 or value.shape[0] != channels):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
+                               f"channels in input, but got {name} of shape "
+                               f"{list(value.shape)} and input of shape {list(input.shape)}")
+    grouped = input.reshape(n, num_groups, -1)
+    out = _standardize(grouped, (2,), eps, None, None)[0].reshape(input.shape)
+    per_channel = (channels,) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(per_channel)
+    if bias is not None:
+        out = out + bias.reshape(per_channel)
+    return out
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalizes each (example, channel) of ``input`` (N, C, *) over its positions alone.
+
+    ``use_input_stats=True`` uses each instance's mean and biased variance, and updates
+    ``running_mean`` and ``running_var`` (C,) in place when given, with the average over the
+    batch of the instances' mean and unbiased variance (``running = (1 - momentum) running +
+    momentum batch``). ``use_input_stats=False`` normalizes with the running statistics, as
+    batch norm in evaluation. ``weight`` and ``bias`` (C,) scale and shift each channel.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"instance_norm expects an input (N, C, *), got shape "
+                         f"{tuple(input.shape)}")
+    for name, value in (("running_mean", running_mean), ("running_var", running_var),
+                        ("weight", weight), ("bias", bias)):
+        _check_channels(input, name, value)
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    count = math.prod(input.shape[2:])
+    if count == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                         f"{list(input.shape)}")
+    per_channel = (input.shape[1],) + (1,) * (input.ndim - 2)
+    out, mean, var = _standardize(input, tuple(range(2, input.ndim)), eps,
+                                  None if weight is None else weight.reshape(per_channel),
+                                  None if bias is None else bias.reshape(per_channel))
+    with no_grad():
+        if running_mean is not None:
+            running_mean.mul_(1 - momentum).add_(
+                mean.array.reshape(input.shape[:2]).mean(0) * momentum)
+        if running_var is not None:  # the unbiased variance: count / (count - 1) times larger
+            running_var.mul_(1 - momentum).add_(
+                var.array.reshape(input.shape[:2]).mean(0) * (momentum * count / (count - 1)))
+    return out

@@ -1,4 +1,5 @@
-"""Pooling: ``max_pool1d/2d``, ``avg_pool1d/2d``, ``adaptive_avg_pool1d/2d``.
+"""Pooling: ``max_pool1d/2d``, ``avg_pool1d/2d``, ``adaptive_avg_pool1d/2d``,
+``adaptive_max_pool1d/2d``.
 
 Max pooling takes the largest value of each window, looping over the kh*kw offsets of the
 window (each pass handles every window at once); its gradient goes to the element that was the
@@ -309,8 +310,8 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return _average_rows(input, matrices)
 
 
-def _adaptive_matrices(name: str, input: Tensor, output_size: Any, spatial: int) -> tuple:
-    """PyTorch's adaptive windows: output o averages inputs floor(o L / O) to ceil((o+1) L / O)."""
+def _adaptive_output_size(name: str, input: Tensor, output_size: Any, spatial: int) -> tuple:
+    """The checked output spatial shape of an adaptive pooling (None keeps the input's size)."""
     if not isinstance(input, Tensor) or input.ndim not in (spatial + 1, spatial + 2):
         raise RuntimeError(f"{name}: expected a {spatial + 1}D or {spatial + 2}D input tensor, "
                            f"got {getattr(input, 'shape', type(input).__name__)}")
@@ -324,10 +325,21 @@ def _adaptive_matrices(name: str, input: Tensor, output_size: Any, spatial: int)
     if any(not isinstance(o, int) or o < 1 for o in out) or any(s < 1 for s in sizes):
         raise ValueError(f"{name}: output_size must be positive ints (or None), got "
                          f"{output_size!r} for input of shape {tuple(input.shape)}")
+    return out
+
+
+def _adaptive_windows(size: int, out: int) -> tuple:
+    """PyTorch's adaptive windows: output o covers inputs floor(o L / O) to ceil((o+1) L / O)."""
+    starts = host.arange(out) * size // out
+    return starts, -(-(host.arange(1, out + 1) * size) // out)  # ceil
+
+
+def _adaptive_matrices(name: str, input: Tensor, output_size: Any, spatial: int) -> tuple:
+    """One averaging matrix per spatial axis over the adaptive windows."""
+    out = _adaptive_output_size(name, input, output_size, spatial)
     matrices = []
-    for size, o in zip(sizes, out):
-        starts = host.arange(o) * size // o
-        ends = -(-(host.arange(1, o + 1) * size) // o)  # ceil
+    for size, o in zip(input.shape[-spatial:], out):
+        starts, ends = _adaptive_windows(size, o)
         matrices.append(_averaging_matrix(starts, ends, size, ends - starts, input))
     return tuple(matrices)
 
@@ -344,3 +356,45 @@ def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:
     """Average pooling of (N, C, L) or (C, L) to (N, C, output_size)."""
     return _average_rows(input, _adaptive_matrices("adaptive_avg_pool1d", input, output_size, 1))
 
+
+
+# -- adaptive max pooling ---------------------------------------------------------------------
+
+def _adaptive_argmax(x: Any, out: Pair) -> Any:
+    """Where each adaptive window of x (N, C, H, W) has its maximum (the first one on ties),
+    as ``h * W + w``: (N, C, OH, OW) int64. One pass per output position."""
+    n, c, _, width = x.shape
+    xp = array_module(x)
+    index = xp.empty((n, c) + tuple(out), dtype=host.int64)
+    (row_starts, row_ends), (col_starts, col_ends) = (_adaptive_windows(size, o) for size, o in
+                                                      zip(x.shape[2:], out))
+    for i, (top, bottom) in enumerate(zip(row_starts.tolist(), row_ends.tolist())):
+        for j, (left, right) in enumerate(zip(col_starts.tolist(), col_ends.tolist())):
+            local = x[:, :, top:bottom, left:right].reshape(n, c, -1).argmax(-1)
+            index[:, :, i, j] = (top + local // (right - left)) * width + left + \
+                local % (right - left)
+    return index
+
+
+def _adaptive_max(x: Tensor, out: Pair, return_indices: bool):
+    """The maxima picked by a gather: its gradient (of any order) goes to each maximum."""
+    n, c = x.shape[:2]
+    index = Tensor(_adaptive_argmax(x.array, out))
+    result = x.reshape(n, c, -1).gather(2, index.reshape(n, c, -1)).reshape(index.shape)
+    return (result, index) if return_indices else result
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False):
+    """Max pooling to a given output size (OH, OW) whatever the input's (H, W), over PyTorch's
+    adaptive windows (rows floor(o H / OH) to ceil((o + 1) H / OH)). (N, C, H, W) or
+    (C, H, W) -> (N, C, OH, OW); ``output_size`` is an int, a pair, or None in a pair to keep
+    that size. ``return_indices=True`` also returns where each maximum was, ``h * W + w``."""
+    out = _adaptive_output_size("adaptive_max_pool2d", input, output_size, 2)
+    return _as_2d(input, 2, _adaptive_max, out, return_indices)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False):
+    """Max pooling of (N, C, L) or (C, L) to (N, C, output_size) over adaptive windows; see
+    ``adaptive_max_pool2d``."""
+    out = _adaptive_output_size("adaptive_max_pool1d", input, output_size, 1)
+    return _as_2d(input, 1, _adaptive_max, (1,) + out, return_indices)

@@ -12,6 +12,7 @@ from ..autograd.function import Op
 from ..backend import array_module, xp
 from ..tensor import Tensor
 from . import array_or_tensor as aot
+from .out import supports_out
 
 
 def normalize_dims(dim, ndim: int, name: str) -> tuple | None:
@@ -237,6 +238,7 @@ MaxMin = namedtuple("MaxMin", ["values", "indices"])
 MaxMin.__doc__ = "What max/min along a dim return: the values and their int64 indices."
 
 
+@supports_out
 def sum(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Sum over ``dim`` (all dimensions by default)."""
     return Sum.apply(input, axes=normalize_dims(dim, input.ndim, "sum"), keepdim=keepdim)

@@ -110,7 +110,7 @@ class Repeat(Op):
         return grad.reshape(split_shape).sum(axis=copy_axes)
 
 
-def _shape_arg(shape) -> tuple:
+def shape_arg(shape) -> tuple:
     """Accepts ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` the way PyTorch does."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
@@ -119,7 +119,7 @@ def _shape_arg(shape) -> tuple:
 
 def reshape(input: Tensor, *shape) -> Tensor:
     """The same elements in a new shape; one dimension may be -1 (inferred)."""
-    shape = _shape_arg(shape)
+    shape = shape_arg(shape)
     known = math.prod(s for s in shape if s != -1)
     if shape.count(-1) > 1 or (-1 in shape and (known == 0 or input.numel() % known)) or \
             (-1 not in shape and known != input.numel()):
@@ -177,7 +177,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 
 def permute(input: Tensor, *dims) -> Tensor:
     """Reorders the dimensions: output dimension i is input dimension ``dims[i]``."""
-    dims = _shape_arg(dims)
+    dims = shape_arg(dims)
     if sorted(d % max(input.ndim, 1) for d in dims) != list(range(input.ndim)):
         raise RuntimeError(f"permute: dims {list(dims)} are not a permutation of the "
                            f"{input.ndim} dimensions of a tensor of shape {tuple(input.shape)}")
@@ -194,7 +194,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
 
 def expand(input: Tensor, *sizes) -> Tensor:
     """A broadcast view: size-1 dimensions repeated to ``sizes`` (-1 keeps a size)."""
-    sizes = _shape_arg(sizes)
+    sizes = shape_arg(sizes)
     leading = len(sizes) - input.ndim
     if leading < 0:
         raise RuntimeError(f"expand: {len(sizes)} sizes given for a tensor with {input.ndim} "
@@ -211,7 +211,7 @@ def expand(input: Tensor, *sizes) -> Tensor:
 
 def repeat(input: Tensor, *repeats) -> Tensor:
     """Tiles the tensor ``repeats[i]`` times along dimension i (as ``torch.Tensor.repeat``)."""
-    repeats = _shape_arg(repeats)
+    repeats = shape_arg(repeats)
     if len(repeats) < input.ndim:
         raise RuntimeError(f"repeat: {len(repeats)} repeat counts given for a tensor with "
                            f"{input.ndim} dimensions; give at least as many")
@@ -256,3 +256,115 @@ def refuse_recorded_in_place(views: tuple, name: str) -> tuple:
                 f"allow the output views to be modified inplace. You should replace the "
                 f"inplace operation by an out-of-place one (or change a .clone()).")
     return views
+
+
+# -- flip, roll, tril and triu -------------------------------------------------------------------
+
+def apply_to_gradient(op, grad, **options):
+    """``op`` applied to a gradient: recorded when it is a Tensor (``create_graph=True``), on the
+    raw array otherwise. For operations whose backward is an operation of the same kind."""
+    if isinstance(grad, Tensor):
+        return op.apply(grad, **options)
+    return op.forward(None, grad, **options)
+
+
+class Flip(Op):
+    @staticmethod
+    def forward(ctx, x, dims):
+        if ctx is not None:
+            ctx.dims = dims
+        return array_module(x).flip(x, dims).copy()  # PyTorch's flip copies
+
+    @staticmethod
+    def backward(ctx, grad):
+        return apply_to_gradient(Flip, grad, dims=ctx.dims)
+
+
+class Roll(Op):
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        if ctx is not None:
+            ctx.shifts, ctx.dims = shifts, dims
+        return array_module(x).roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shifts = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return apply_to_gradient(Roll, grad, shifts=shifts, dims=ctx.dims)
+
+
+class Tril(Op):
+    """The lower triangle (``upper``: the upper one) of the last two dimensions, from the
+    ``diagonal``-th diagonal; zeros elsewhere."""
+
+    @staticmethod
+    def forward(ctx, x, diagonal, upper=False):
+        if ctx is not None:
+            ctx.diagonal, ctx.upper = diagonal, upper
+        module = array_module(x)
+        rows, columns = x.shape[-2:]
+        kept = module.tri(rows, columns, diagonal - 1 if upper else diagonal, dtype=bool)
+        return module.where(~kept if upper else kept, x, module.zeros((), x.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return apply_to_gradient(type(ctx), grad, diagonal=ctx.diagonal, upper=ctx.upper)
+
+
+class Triu(Tril):
+    """``Tril`` with ``upper=True``, under PyTorch's name of the node."""
+
+
+def _dims_list(dims, ndim: int, name: str) -> tuple:
+    """``dims`` (a sequence of ints) as non-negative dimensions, each at most once."""
+    if isinstance(dims, int) or not all(isinstance(d, int) for d in dims):
+        raise TypeError(f"{name}(): argument 'dims' must be a tuple or list of ints, got "
+                        f"{dims!r}")
+    normalized = tuple(_dim(d, max(ndim, 1), name) for d in dims)
+    for d in normalized:
+        if normalized.count(d) > 1:
+            raise RuntimeError(f"{name}: dim {d} appears multiple times in the list of dims")
+    return normalized if ndim else ()
+
+
+def flip(input: Tensor, dims) -> Tensor:
+    """A copy with the order of the elements reversed along each dimension of ``dims``."""
+    return Flip.apply(input, dims=_dims_list(dims, input.ndim, "flip"))
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Elements shifted by ``shifts`` along ``dims``, those past the end wrapping around to the
+    start; without ``dims`` the flattened tensor is rolled (then given back its shape).
+    ``shifts`` and ``dims`` are ints or sequences of the same length."""
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
+                               f"dims:0")
+        return Roll.apply(input, shifts=shifts[0], dims=None)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims:{len(dims)}")
+    if input.ndim == 0:
+        raise IndexError(f"roll: dimension specified as {dims[0]} but tensor has no dimensions")
+    return Roll.apply(input, shifts=shifts, dims=tuple(_dim(d, input.ndim, "roll") for d in dims))
+
+
+def _triangle(op, input: Tensor, diagonal: int, name: str) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions, got shape "
+                           f"{tuple(input.shape)}")
+    return op.apply(input, diagonal=diagonal, upper=op is Triu)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dimensions: elements at or below the ``diagonal``-th
+    diagonal (0 the main one, positive above it, negative below) kept, the others zero."""
+    return _triangle(Tril, input, diagonal, "tril")
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dimensions: elements at or above the
+    ``diagonal``-th diagonal kept, the others zero."""
+    return _triangle(Triu, input, diagonal, "triu")

@@ -9,6 +9,19 @@
 """
 from . import lr_scheduler
 from .optimizer import Optimizer
-from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
+from .optimizers import (
+    ASGD,
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    NAdam,
+    RAdam,
+    RMSprop,
+    Rprop,
+)
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "NAdam",
+           "RAdam", "Adamax", "Rprop", "ASGD", "lr_scheduler"]

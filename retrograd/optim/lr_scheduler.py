@@ -34,6 +34,53 @@ def _lrs(optimizer: Optimizer) -> list[float]:
     return [group["lr"] for group in optimizer.param_groups]
 
 
+def _per_group(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
+    """``value`` for each parameter group: a list or tuple of one per group, or one for all."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(optimizer.param_groups):
+            raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
+                             f"{name} has {len(value)} values, param_groups has "
+                             f"{len(optimizer.param_groups)}.")
+        return list(value)
+    return [value] * len(optimizer.param_groups)
+
+
+def _function_state(function: Callable) -> dict[str, Any] | None:
+    """What a state dict keeps of a user's function: None for a plain function (or lambda),
+    the ``__dict__`` of a callable object."""
+    return None if isinstance(function, types.FunctionType) else function.__dict__.copy()
+
+
+def _start_momentum_cycle(optimizer: Optimizer, base_momentum: float | Sequence[float],
+                          max_momentum: float | Sequence[float],
+                          last_epoch: int) -> tuple[bool, list[float], list[float]]:
+    """Checks that ``optimizer`` has a momentum (SGD, RMSprop: ``momentum``; Adam-like:
+    ``betas[0]``) and, for a new schedule, starts each group's at its ``max_momentum`` and
+    records ``max_momentum`` and ``base_momentum`` in the groups, as PyTorch does.
+
+    Returns whether the momentum is ``betas[0]``, and the base and max momentum of each group.
+    """
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
+                         "option enabled")
+    use_beta1 = "betas" in optimizer.defaults
+    base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+    max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+    if last_epoch == -1:
+        for group, high, low in zip(optimizer.param_groups, max_momentums, base_momentums):
+            _set_momentum(group, high, use_beta1)
+            group["max_momentum"] = high
+            group["base_momentum"] = low
+    return use_beta1, base_momentums, max_momentums
+
+
+def _set_momentum(group: dict[str, Any], momentum: float, use_beta1: bool) -> None:
+    if use_beta1:
+        group["betas"] = (momentum, *group["betas"][1:])
+    else:
+        group["momentum"] = momentum
+
+
 class LRScheduler:
     """Base class of learning-rate schedulers.
 
@@ -150,8 +197,7 @@ class LambdaLR(LRScheduler):
         objects as their ``__dict__``."""
         state = {key: value for key, value in self.__dict__.items()
                  if key not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [None if isinstance(function, types.FunctionType)
-                               else function.__dict__.copy() for function in self.lr_lambdas]
+        state["lr_lambdas"] = [_function_state(function) for function in self.lr_lambdas]
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -161,6 +207,19 @@ class LambdaLR(LRScheduler):
         for function, saved in zip(self.lr_lambdas, lr_lambdas):
             if saved is not None:
                 function.__dict__.update(saved)
+
+
+class MultiplicativeLR(LambdaLR):
+    """lr = lr * lr_lambda(epoch) at each step: the factors multiply up, from epoch 1.
+
+    >>> MultiplicativeLR(optimizer, lr_lambda=lambda epoch: 0.95)   # as ExponentialLR(0.95)
+    """
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return _lrs(self.optimizer)
+        return [lr * function(self.last_epoch)
+                for function, lr in zip(self.lr_lambdas, _lrs(self.optimizer))]
 
 
 class StepLR(LRScheduler):
@@ -207,6 +266,32 @@ class MultiStepLR(LRScheduler):
         passed = sum(count for milestone, count in self.milestones.items()
                      if milestone <= self.last_epoch)
         return [base_lr * self.gamma ** passed for base_lr in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """lr = base_lr * factor for the first ``total_iters`` epochs, then base_lr (a constant
+    warm-up). Computed, as in PyTorch, from the current lr: divides by ``factor`` at
+    ``total_iters``."""
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if factor > 1.0 or factor < 0:
+            raise ValueError(f"Constant multiplicative factor expected to be between 0 and 1, "
+                             f"got factor={factor}")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in _lrs(self.optimizer)]
+        if self.last_epoch != self.total_iters:
+            return _lrs(self.optimizer)
+        return [lr * (1.0 / self.factor) for lr in _lrs(self.optimizer)]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        done = self.last_epoch >= self.total_iters
+        return [base_lr * (self.factor + done * (1 - self.factor)) for base_lr in self.base_lrs]
 
 
 class ExponentialLR(LRScheduler):
@@ -519,3 +604,253 @@ class ReduceLROnPlateau(LRScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.__dict__.update(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+
+class CyclicLR(LRScheduler):
+    """Cycles the lr between ``base_lr`` and ``max_lr`` (Smith, 2017), a step per batch.
+
+    Each cycle rises for ``step_size_up`` steps and falls for ``step_size_down`` (default: the
+    same). The amplitude ``max_lr - base_lr`` is scaled by ``scale_fn`` of the cycle number
+    (from 1) or of the step (``scale_mode``); the built-in modes are ``"triangular"`` (no
+    scaling), ``"triangular2"`` (halved each cycle) and ``"exp_range"`` (``gamma ** step``).
+    With ``cycle_momentum``, the momentum (``betas[0]`` for Adam-like optimizers) cycles the
+    other way, between ``max_momentum`` (at base_lr) and ``base_momentum`` (at max_lr).
+
+    >>> CyclicLR(optimizer, base_lr=0.01, max_lr=0.1, step_size_up=10)
+    """
+
+    def __init__(self, optimizer: Optimizer, base_lr: float | Sequence[float],
+                 max_lr: float | Sequence[float], step_size_up: int = 2000,
+                 step_size_down: int | None = None, mode: str = "triangular",
+                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None,
+                 scale_mode: str = "cycle", cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.8,
+                 max_momentum: float | Sequence[float] = 0.9, last_epoch: int = -1) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer; pass the "
+                            f"optimizer whose learning rate to schedule")
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        step_size_up = float(step_size_up)
+        step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
+        self.total_size = step_size_up + step_size_down
+        self.step_ratio = step_size_up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError("mode is invalid and scale_fn is None")
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        self._init_scale_fn()
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1, self.base_momentums, self.max_momentums = _start_momentum_cycle(
+                optimizer, base_momentum, max_momentum, last_epoch)
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _init_scale_fn(self) -> None:
+        # the built-in modes fix what their function reads: the cycle, or the step
+        if self._scale_fn_custom is None:
+            self.scale_mode = "iterations" if self.mode == "exp_range" else "cycle"
+
+    def scale_fn(self, x: float) -> float:
+        """The amplitude's factor at cycle (or step) ``x``."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
+
+    def get_lr(self) -> list[float]:
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            scale_factor = x / self.step_ratio
+        else:
+            scale_factor = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [base_lr + (max_lr - base_lr) * scale_factor * scale
+               for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, low, high in zip(self.optimizer.param_groups, self.base_momentums,
+                                        self.max_momentums):
+                _set_momentum(group, high - (high - low) * scale_factor * scale, self.use_beta1)
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        """As the base; a custom ``scale_fn`` is saved as None (a function) or its
+        ``__dict__`` (a callable object)."""
+        state = super().state_dict()
+        function = state.pop("_scale_fn_custom")
+        state["_scale_fn_custom"] = None if function is None else _function_state(function)
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved = state.pop("_scale_fn_custom")
+        self.__dict__.update(state)
+        if saved is not None:
+            self._scale_fn_custom.__dict__.update(saved)
+        self._init_scale_fn()
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """Cosine annealing restarted every ``T_i`` epochs (SGDR, Loshchilov and Hutter, 2017)::
+
+        lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2
+
+    ``T_cur`` counts the epochs since the last restart; the first period is ``T_0`` epochs,
+    each next one ``T_mult`` times longer. ``step(epoch)`` accepts fractional epochs, to step
+    after every batch: ``scheduler.step(epoch + i / len(loader))``.
+    """
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
+        if not isinstance(T_0, int) or T_0 <= 0:
+            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
+        if not isinstance(T_mult, int) or T_mult < 1:
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        if not isinstance(eta_min, (float, int)):
+            raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type "
+                             f"{type(eta_min)}")
+        self.T_0 = T_0
+        self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [self.eta_min + (base_lr - self.eta_min)
+                * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+                for base_lr in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:  # type: ignore[override]
+        """Moves to the next epoch, or to ``epoch`` (fractional epochs allowed)."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        elif epoch < 0:
+            raise ValueError(f"Expected non-negative epoch, but got {epoch}")
+        elif epoch >= self.T_0:
+            if self.T_mult == 1:
+                self.T_cur = epoch % self.T_0
+            else:
+                n = int(math.log((epoch / self.T_0 * (self.T_mult - 1) + 1), self.T_mult))
+                self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
+                self.T_i = self.T_0 * self.T_mult ** n
+        else:
+            self.T_i = self.T_0
+            self.T_cur = epoch
+        self.last_epoch = math.floor(epoch)
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
+        self._last_lr = _lrs(self.optimizer)
+
+
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy (Smith and Topin, 2018), a step per batch for ``total_steps`` steps.
+
+    The lr rises from ``max_lr / div_factor`` to ``max_lr`` during the first ``pct_start`` of
+    the steps, then anneals (``anneal_strategy`` "cos" or "linear") down to
+    ``max_lr / div_factor / final_div_factor``. With ``three_phase``, it first comes back down
+    to the starting lr (symmetrically), and anneals to the minimum only in a third phase. With
+    ``cycle_momentum``, the momentum (``betas[0]`` for Adam-like optimizers) goes the other way,
+    between ``max_momentum`` and ``base_momentum``. Give ``total_steps``, or ``epochs`` and
+    ``steps_per_epoch``; stepping beyond ``total_steps`` is a ValueError.
+
+    >>> OneCycleLR(optimizer, max_lr=0.1, epochs=10, steps_per_epoch=len(loader))
+    """
+
+    def __init__(self, optimizer: Optimizer, max_lr: float | Sequence[float],
+                 total_steps: int | None = None, epochs: int | None = None,
+                 steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.85,
+                 max_momentum: float | Sequence[float] = 0.95, div_factor: float = 25.0,
+                 final_div_factor: float = 1e4, three_phase: bool = False,
+                 last_epoch: int = -1) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer; pass the "
+                            f"optimizer whose learning rate to schedule")
+        if total_steps is not None:
+            if not isinstance(total_steps, int) or total_steps <= 0:
+                raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
+            self.total_steps = total_steps
+        elif epochs is not None and steps_per_epoch is not None:
+            if not isinstance(epochs, int) or epochs <= 0:
+                raise ValueError(f"Expected positive integer epochs, but got {epochs}")
+            if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
+                raise ValueError(f"Expected positive integer steps_per_epoch, but got "
+                                 f"{steps_per_epoch}")
+            self.total_steps = epochs * steps_per_epoch
+        else:
+            raise ValueError("You must define either total_steps OR (epochs AND "
+                             "steps_per_epoch)")
+        # each phase: (end step, start lr, end lr, start momentum, end momentum), as group keys
+        phases = [(float(pct_start * self.total_steps) - 1,
+                   "initial_lr", "max_lr", "max_momentum", "base_momentum")]
+        if three_phase:
+            phases += [(float(2 * pct_start * self.total_steps) - 2,
+                        "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                       (self.total_steps - 1,
+                        "initial_lr", "min_lr", "max_momentum", "max_momentum")]
+        else:
+            phases.append((self.total_steps - 1,
+                           "max_lr", "min_lr", "base_momentum", "max_momentum"))
+        keys = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
+        self._schedule_phases = [dict(zip(keys, phase)) for phase in phases]
+        if not isinstance(pct_start, float) or pct_start < 0 or pct_start > 1:
+            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
+                             f"{anneal_strategy}")
+        self._anneal_func_type = anneal_strategy
+        max_lrs = _per_group("max_lr", optimizer, max_lr)
+        if last_epoch == -1:
+            for group, lr in zip(optimizer.param_groups, max_lrs):
+                group["initial_lr"] = lr / div_factor
+                group["max_lr"] = lr
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1 = _start_momentum_cycle(optimizer, base_momentum, max_momentum,
+                                                   last_epoch)[0]
+        super().__init__(optimizer, last_epoch)
+
+    def _anneal_func(self, start: float, end: float, pct: float) -> float:
+        if self._anneal_func_type == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def get_lr(self) -> list[float]:
+        step_num = self.last_epoch
+        if step_num > self.total_steps:
+            raise ValueError(f"Tried to step {step_num} times. The specified number of total "
+                             f"steps is {self.total_steps}")
+        lrs = []
+        for group in self.optimizer.param_groups:
+            start_step = 0.0
+            for i, phase in enumerate(self._schedule_phases):
+                end_step = phase["end_step"]
+                if step_num <= end_step or i == len(self._schedule_phases) - 1:
+                    pct = (step_num - start_step) / (end_step - start_step)
+                    break
+                start_step = end_step
+            lrs.append(self._anneal_func(group[phase["start_lr"]], group[phase["end_lr"]], pct))
+            if self.cycle_momentum:
+                _set_momentum(group, self._anneal_func(group[phase["start_momentum"]],
+                                                       group[phase["end_momentum"]], pct),
+                              self.use_beta1)
+        return lrs

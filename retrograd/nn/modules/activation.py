@@ -1,6 +1,7 @@
 """Activation modules: ``ReLU``, ``LeakyReLU``, ``Tanh``, ``Sigmoid``, ``Softplus``, ``GELU``,
-``ELU``, ``Softmax``, ``LogSoftmax``: the functions of ``rg.nn.functional`` as layers, to place
-in a ``Sequential``. None has parameters; each keeps the shape of its input.
+``ELU``, ``Softmax``, ``LogSoftmax``, ``LogSigmoid``, ``Hardtanh``, ``ReLU6``, ``SiLU``,
+``Mish``: the functions of ``rg.nn.functional`` as layers, to place in a ``Sequential``. None
+has parameters; each keeps the shape of its input.
 """
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import warnings
 from typing import Callable
 
 from ...backend import array_module
+from ...creation import empty
 from ...tensor import Tensor
 from .. import functional as F
+from .. import init as initializers
 from ..module import Module
+from ..parameter import Parameter
 
 
 def in_place(input: Tensor, function: Callable[[Tensor], Tensor]) -> Tensor:
@@ -143,3 +147,85 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class LogSigmoid(Module):
+    """``log(1 / (1 + e^-x))``, computed stably; always negative."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.logsigmoid(input)
+
+
+class Hardtanh(Module):
+    """``x`` clamped to [min_val, max_val] (-1 and 1 by default); gradient 1 inside, 0 outside."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+        if max_val <= min_val:
+            raise AssertionError(f"max_val ({max_val}) must be greater than min_val ({min_val})")
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (
+            ", inplace=True" if self.inplace else "")
+
+
+class ReLU6(Hardtanh):
+    """``min(max(x, 0), 6)``: a ReLU capped at 6."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class _InPlaceOption(Module):
+    """An activation whose only setting is ``inplace``."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class SiLU(_InPlaceOption):
+    """``x * sigmoid(x)`` (swish): smooth, and negative only slightly, for x < 0."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.silu(input, inplace=self.inplace)
+
+
+class Mish(_InPlaceOption):
+    """``x * tanh(softplus(x))``: smooth and non-monotonic, like SiLU."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.mish(input, inplace=self.inplace)
+
+
+class PReLU(Module):
+    """``x`` where positive, ``weight * x`` elsewhere, with a learned slope ``weight``: one
+    shared by every channel (``num_parameters=1``), or one per channel (dimension 1 of the
+    input), each starting at ``init``."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(empty(num_parameters, device=device, dtype=dtype))
+        initializers.constant_(self.weight, init)
+
+    def reset_parameters(self) -> None:
+        """Every slope back to ``init``."""
+        initializers.constant_(self.weight, self.init)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

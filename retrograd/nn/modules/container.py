@@ -1,4 +1,5 @@
-"""Containers: ``Sequential`` (a chain of layers), ``ModuleList`` and ``ModuleDict``.
+"""Containers: ``Sequential`` (a chain of layers), ``ModuleList`` and ``ModuleDict``, and
+``ParameterList`` and ``ParameterDict`` for parameters.
 
 Their children are registered like any attribute, so ``parameters()`` and ``state_dict()`` see
 through them: ``Sequential(Linear(2, 3), ReLU())`` has the keys ``0.weight`` and ``0.bias``.
@@ -9,7 +10,9 @@ import operator
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator, Mapping
 
+from ...tensor import Tensor
 from ..module import Module, _indent
+from ..parameter import Parameter
 
 
 class _ModuleSequence(Module):
@@ -197,3 +200,217 @@ class ModuleDict(Module):
                 raise ValueError(f"ModuleDict.update expects (name, module) pairs, got an "
                                  f"element of length {len(pair)}")
             self[pair[0]] = pair[1]
+
+
+def _describe(value: Any, type_name: str) -> str:
+    """A ParameterList or ParameterDict entry as PyTorch prints it."""
+    if not isinstance(value, Tensor):
+        return f"Object of type: {type(value).__name__}"
+    size = "x".join(str(n) for n in value.shape)
+    device = f" ({value.device})" if value.device.type == "cuda" else ""
+    kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+    return f"{kind} containing: [{type_name} of size {size}{device}]"
+
+
+def _as_parameter(value: Any) -> Any:
+    # a plain tensor becomes a Parameter (sharing its memory); other objects are kept as is
+    return Parameter(value) if isinstance(value, Tensor) and \
+        not isinstance(value, Parameter) else value
+
+
+class ParameterList(Module):
+    """A list of parameters that the owner sees: entry i is registered as parameter ``'i'``, so
+    ``named_parameters()``, ``state_dict()`` and optimizers find it. Tensors put in it become
+    Parameters.
+
+    >>> weights = rg.nn.ParameterList([rg.nn.Parameter(rg.randn(3, 3)) for _ in range(2)])
+    >>> [name for name, _ in weights.named_parameters()]
+    ['0', '1']
+    """
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self += values
+
+    def _get_abs_string_index(self, idx: int) -> str:
+        idx = operator.index(idx)
+        if not -len(self) <= idx < len(self):
+            raise IndexError(f"index {idx} is out of range")
+        return str(idx % len(self))
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        if isinstance(idx, slice):
+            return type(self)(self[i] for i in range(*idx.indices(len(self))))
+        return getattr(self, self._get_abs_string_index(idx))
+
+    def __setitem__(self, idx: int, param: Any) -> None:
+        setattr(self, self._get_abs_string_index(idx), _as_parameter(param))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self[i] for i in range(len(self)))
+
+    def __iadd__(self, parameters: Iterable[Any]) -> "ParameterList":
+        return self.extend(parameters)
+
+    def __dir__(self) -> list:
+        return [key for key in super().__dir__() if not key.isdigit()]
+
+    def append(self, value: Any) -> "ParameterList":
+        """Adds ``value`` at the end (a tensor becomes a Parameter); returns self."""
+        self._size += 1
+        self[self._size - 1] = value
+        return self
+
+    def extend(self, values: Iterable[Any]) -> "ParameterList":
+        """Appends every value of ``values``; returns self."""
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError(f"ParameterList.extend should be called with an iterable, but got "
+                            f"{type(values).__name__}")
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"  ({index}): {_describe(value, str(getattr(value, 'dtype', '')))}"
+                         for index, value in enumerate(self))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterList should not be called.")
+
+
+class ParameterDict(Module):
+    """A dict of parameters that the owner sees, each registered under its key (a string), in
+    insertion order; a plain dict given to the constructor or ``update`` is taken in sorted
+    key order, as in PyTorch. Tensors put in it become Parameters.
+
+    >>> heads = rg.nn.ParameterDict({"left": rg.nn.Parameter(rg.randn(5, 10))})
+    >>> heads["left"].shape
+    (5, 10)
+    """
+
+    def __init__(self, parameters: Any = None) -> None:
+        super().__init__()
+        self._keys: dict[str, None] = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    def _key_to_attr(self, key: str) -> str:
+        if not isinstance(key, str):
+            raise TypeError(f"Index given to ParameterDict cannot be used as a key as it is not "
+                            f"a string (type is '{type(key).__name__}'). Open an issue on github "
+                            f"if you need non-string keys.")
+        return key
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, self._key_to_attr(key))
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._keys[key] = None
+        setattr(self, self._key_to_attr(key), _as_parameter(value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._keys[key]
+        delattr(self, self._key_to_attr(key))
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(self._keys)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def copy(self) -> "ParameterDict":
+        """A new ParameterDict holding the same parameters."""
+        return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """``self[key]``, set to ``default`` first when ``key`` is missing."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        for key in self._keys.copy():
+            del self[key]
+
+    def pop(self, key: str) -> Any:
+        """Removes ``key`` and returns its parameter."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple[str, Any]:
+        """Removes the last inserted (key, parameter) and returns it."""
+        key = next(reversed(self._keys))
+        return key, self.pop(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+    def fromkeys(self, keys: Iterable[str], default: Any = None) -> "ParameterDict":
+        """A new ParameterDict with every key of ``keys`` set to ``default``."""
+        return ParameterDict((k, default) for k in keys)
+
+    def keys(self) -> Iterable[str]:
+        return self._keys.keys()
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        return ((k, self[k]) for k in self._keys)
+
+    def values(self) -> Iterable[Any]:
+        return (self[k] for k in self._keys)
+
+    def update(self, parameters: Any) -> None:
+        """Adds (or replaces) the entries of a mapping, a ParameterDict, or an iterable of
+        (key, value) pairs; a plain dict's keys go in sorted order."""
+        if not isinstance(parameters, Iterable):
+            raise TypeError(f"ParametersDict.update should be called with an iterable of "
+                            f"key/value pairs, but got {type(parameters).__name__}")
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs = list(parameters.items())
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = []
+            for j, pair in enumerate(parameters):
+                if not isinstance(pair, Iterable):
+                    raise TypeError(f"ParameterDict update sequence element #{j} should be "
+                                    f"Iterable; is{type(pair).__name__}")
+                if len(pair) != 2:
+                    raise ValueError(f"ParameterDict update sequence element #{j} has length "
+                                     f"{len(pair)}; 2 is required")
+                pairs.append(pair)
+        for key, value in pairs:
+            self[key] = value
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"  ({key}): "
+                         f"{_describe(value, value.type() if isinstance(value, Tensor) else '')}"
+                         for key, value in self.items())
+
+    def __call__(self, input: Any) -> Any:
+        raise RuntimeError("ParameterDict should not be called.")
+
+    def __or__(self, other: "ParameterDict") -> "ParameterDict":
+        copy = self.copy()
+        copy.update(other)
+        return copy
+
+    def __ror__(self, other: "ParameterDict") -> "ParameterDict":
+        copy = other.copy()
+        copy.update(self)
+        return copy
+
+    def __ior__(self, other: "ParameterDict") -> "ParameterDict":
+        self.update(other)
+        return self

@@ -1,5 +1,5 @@
-"""Convolution layers: ``Conv1d`` and ``Conv2d``, with PyTorch's arguments, weight layout and
-initialisation."""
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d`` and ``ConvTranspose2d``, with
+PyTorch's arguments, weight layout and initialisation."""
 from __future__ import annotations
 
 import math
@@ -27,6 +27,7 @@ class _ConvNd(Module):
 
     _spatial: int                  # 1 or 2 spatial dimensions
     _function: Callable[..., Tensor]  # F.conv1d or F.conv2d
+    _transposed = False  # weight (in, out/groups, *kernel) instead of (out, in/groups, *kernel)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
@@ -58,10 +59,11 @@ class _ConvNd(Module):
                              f"padding_mode='{padding_mode}'")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.padding_mode = padding_mode
-        self.transposed, self.output_padding = False, (0,) * spatial
+        self.transposed, self.output_padding = self._transposed, (0,) * spatial
         factory = {"device": device, "dtype": dtype}
-        self.weight = Parameter(empty(out_channels, in_channels // groups, *self.kernel_size,
-                                      **factory))
+        channels = (in_channels, out_channels // groups) if self._transposed else \
+            (out_channels, in_channels // groups)
+        self.weight = Parameter(empty(*channels, *self.kernel_size, **factory))
         self.register_parameter("bias", Parameter(empty(out_channels, **factory))
                                 if bias else None)
         self.reset_parameters()
@@ -104,6 +106,8 @@ class _ConvNd(Module):
             text += f", padding={self.padding}"
         if self.dilation != (1,) * self._spatial:
             text += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * self._spatial:
+            text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         if self.bias is None:
@@ -147,3 +151,83 @@ class Conv2d(_ConvNd):
 
     _spatial = 2
     _function = staticmethod(F.conv2d)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """What ConvTranspose1d and ConvTranspose2d share: PyTorch's argument order (output_padding
+    after padding, dilation last), the weight (in_channels, out_channels / groups, *kernel),
+    and ``forward(input, output_size=None)``."""
+
+    _transposed = True
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", device=None,
+                 dtype=None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for '
+                             f"{type(self).__name__}")
+        if isinstance(padding, str):
+            raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple of "
+                             f"ints, got {padding!r}")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype)
+        self.output_padding = ntuple(output_padding, self._spatial, "output_padding")
+
+    def _output_padding(self, input: Tensor, output_size: Any) -> tuple:
+        """The output_padding that gives ``output_size`` (PyTorch's rule and errors)."""
+        if output_size is None:
+            return self.output_padding
+        spatial = self._spatial
+        leading = 2 if input.ndim == spatial + 2 else 1
+        output_size = list(output_size)
+        if len(output_size) == leading + spatial:
+            output_size = output_size[leading:]
+        if len(output_size) != spatial:
+            raise ValueError(f"ConvTranspose{spatial}D: for {input.ndim}D input, output_size "
+                             f"must have {spatial} or {leading + spatial} elements (got "
+                             f"{len(output_size)})")
+        smallest = [(size - 1) * s - 2 * p + d * (k - 1) + 1 for size, s, p, d, k in
+                    zip(input.shape[leading:], self.stride, self.padding, self.dilation,
+                        self.kernel_size)]
+        largest = [low + s - 1 for low, s in zip(smallest, self.stride)]
+        if any(not low <= size <= high for size, low, high in
+               zip(output_size, smallest, largest)):
+            raise ValueError(f"requested an output size of {output_size}, but valid sizes "
+                             f"range from {smallest} to {largest} (for an input of "
+                             f"{input.shape[leading:]})")
+        return tuple(size - low for size, low in zip(output_size, smallest))
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        output_padding = self._output_padding(input, output_size)
+        try:
+            return self._function(input, self.weight, self.bias, self.stride, self.padding,
+                                  output_padding, self.groups, self.dilation)
+        except (RuntimeError, ValueError) as error:
+            raise_for_layer(self, error)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution layer (the gradient of a Conv1d with respect to its input),
+    which upsamples signals: input (N, C_in, L) or (C_in, L) -> (N, C_out, L_out),
+    ``L_out = (L - 1) stride - 2 padding + dilation (kernel_size - 1) + output_padding + 1``.
+    ``weight`` (C_in, C_out / groups, kernel_size); ``bias`` (C_out,).
+    """
+
+    _spatial = 1
+    _function = staticmethod(F.conv_transpose1d)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution layer (the gradient of a Conv2d with respect to its input),
+    which upsamples images: input (N, C_in, H, W) or (C_in, H, W) -> (N, C_out, H_out, W_out),
+    ``H_out = (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1`` (the same
+    for W). ``weight`` (C_in, C_out / groups, kh, kw); ``bias`` (C_out,).
+
+    >>> up = rg.nn.ConvTranspose2d(16, 8, kernel_size=3, stride=2, padding=1, output_padding=1)
+    >>> up(rg.randn(4, 16, 7, 7)).shape
+    (4, 8, 14, 14)
+    """
+
+    _spatial = 2
+    _function = staticmethod(F.conv_transpose2d)

@@ -34,3 +34,21 @@ class Dropout2d(Dropout):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout1d(Dropout):
+    """In training mode, zeroes whole channels of signals: each (example, channel) of a
+    (N, C, L) input, or each channel of (C, L), with probability ``p``, the others scaled by
+    ``1 / (1 - p)``; in evaluation mode, returns the input unchanged."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(Dropout):
+    """Dropout for SELU networks: in training mode, sets elements with probability ``p`` to
+    SELU's negative saturation and maps all by an affine transformation that keeps the mean
+    and variance of a standardized input; in evaluation mode, the identity."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.alpha_dropout(input, self.p, self.training)

@@ -139,3 +139,28 @@ class AdaptiveAvgPool2d(AdaptiveAvgPool1d):
     ``AdaptiveAvgPool2d(1)`` is global average pooling."""
 
     _function = staticmethod(F.adaptive_avg_pool2d)
+
+
+class AdaptiveMaxPool1d(_Pool):
+    """Max pooling to ``output_size`` values whatever the input's length: (N, C, L) ->
+    (N, C, output_size); ``return_indices=True`` also returns where each maximum was."""
+
+    _function = staticmethod(F.adaptive_max_pool1d)
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def _settings(self) -> dict:
+        return dict(output_size=self.output_size, return_indices=self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
+    """Max pooling to ``output_size`` (an int, a pair, None in a pair keeps that size)
+    whatever the input's size: (N, C, H, W) -> (N, C, *output_size).
+    ``AdaptiveMaxPool2d(1)`` is global max pooling."""
+
+    _function = staticmethod(F.adaptive_max_pool2d)

@@ -1,4 +1,5 @@
-"""``default_collate``: a list of examples in, one batch out, as PyTorch's."""
+"""``default_collate`` (a list of examples in, one batch out) and ``default_convert`` (one
+example in, its arrays as tensors), as PyTorch's."""
 from __future__ import annotations
 
 import copy
@@ -8,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ... import dtype as dtypes
-from ...creation import from_numpy, tensor
+from ...creation import as_tensor, from_numpy, tensor
 from ...ops.indexing import stack
 from ...tensor import Tensor
 
@@ -61,6 +62,32 @@ def default_collate(batch: Sequence) -> Any:
         collated = [default_collate(list(samples)) for samples in zip(*batch)]
         return collated if isinstance(elem, tuple) else _same_container(elem, collated)
     raise TypeError(_ERROR.format(type(elem)))
+
+
+def default_convert(data: Any) -> Any:
+    """One example with its NumPy arrays and scalars made tensors (sharing memory where they
+    can), recursively inside dicts, tuples and lists; anything else left as it is. What a
+    DataLoader with ``batch_size=None`` applies to each example.
+
+    A tuple gives a list, a named tuple the same named tuple (as in PyTorch); arrays of strings
+    or objects stay arrays.
+
+    >>> default_convert((np.zeros(2), 3))
+    [tensor([0., 0.], dtype=retrograd.float64), 3]
+    """
+    if isinstance(data, (np.ndarray, np.bool_, np.number)):
+        if isinstance(data, np.ndarray) and data.dtype.kind in "SaUO":
+            return data
+        return as_tensor(data)
+    if isinstance(data, Mapping):
+        return _same_container(data, {key: default_convert(data[key]) for key in data})
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # a named tuple
+        return type(data)(*(default_convert(item) for item in data))
+    if isinstance(data, tuple):
+        return [default_convert(item) for item in data]
+    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
+        return _same_container(data, [default_convert(item) for item in data])
+    return data
 
 
 def _same_container(elem: Mapping | Sequence, collated: dict | list) -> Any:

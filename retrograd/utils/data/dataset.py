@@ -1,8 +1,10 @@
-"""Map-style data sets: ``Dataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset`` and
-``random_split``, as in ``torch.utils.data``.
+"""Data sets, as in ``torch.utils.data``: map-style ``Dataset``, ``TensorDataset``,
+``Subset``, ``ConcatDataset`` and ``random_split``; iterable-style ``IterableDataset`` and
+``ChainDataset``.
 
-A data set is anything with ``__getitem__(index) -> example`` and ``__len__()``; an example is
-usually a tuple ``(features, label)``.
+A map-style data set is anything with ``__getitem__(index) -> example`` and ``__len__()``; an
+iterable-style one yields its examples from ``__iter__`` (a stream: a file read line by line,
+examples generated on the fly). An example is usually a tuple ``(features, label)``.
 """
 from __future__ import annotations
 
@@ -10,12 +12,11 @@ import bisect
 import itertools
 import math
 import warnings
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ...creation import as_tensor
-from ...creation import randperm
+from ...creation import as_tensor, randperm
 from ...random import Generator
 from ...tensor import Tensor
 
@@ -38,6 +39,48 @@ class Dataset:
 
     def __add__(self, other: "Dataset") -> "ConcatDataset":
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """The base class of iterable-style data sets: subclasses implement ``__iter__``, which
+    yields the examples (and may implement ``__len__``). A DataLoader batches them in the order
+    they come, without sampler.
+
+    >>> class Countdown(IterableDataset):
+    ...     def __init__(self, n): self.n = n
+    ...     def __iter__(self): return iter(range(self.n, 0, -1))
+    >>> list(DataLoader(Countdown(5), batch_size=2))   # [tensor([5, 4]), tensor([3, 2]), ...]
+    """
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+
+    def __len__(self) -> int:
+        # a stream has no length unless a subclass gives one: len() raises as for any object
+        raise TypeError(f"object of type {type(self).__name__!r} has no len()")
+
+    def __add__(self, other: Dataset) -> "ChainDataset":
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable-style data sets, one after the other, chained as they are iterated."""
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = datasets
+
+    def _checked(self) -> Iterator[IterableDataset]:
+        for dataset in self.datasets:
+            if not isinstance(dataset, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield dataset
+
+    def __iter__(self) -> Iterator[Any]:
+        for dataset in self._checked():
+            yield from dataset
+
+    def __len__(self) -> int:
+        return sum(len(dataset) for dataset in self._checked())
 
 
 class TensorDataset(Dataset):

@@ -11,6 +11,9 @@ from typing import Iterable, Iterator, Sequence, Sized
 
 import numpy as np
 
+from ...creation import as_tensor
+from ...dtype import float64
+from ...ops.composite import multinomial
 from ...random import Generator, default_generator
 
 
@@ -109,6 +112,55 @@ class SubsetRandomSampler(Sampler):
 
     def __len__(self) -> int:
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices of ``range(len(weights))``, index i drawn with probability
+    ``weights[i] / sum(weights)`` (weights need not add up to one): with ``replacement``
+    (the default), independent draws; without, each index at most once.
+
+    A new draw at every epoch, from ``generator`` (default: the global one), by
+    ``rg.multinomial``. Over-sampling a rare class: ``weights = 1 / class_count[labels]``.
+
+    >>> list(WeightedRandomSampler([0.1, 0.9, 0.4, 0.7, 3.0, 0.6], 5))   # e.g. [4, 4, 1, 4, 5]
+    """
+
+    def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
+                 generator: Generator | None = None) -> None:
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) \
+                or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
+        weights = as_tensor(weights, dtype=float64)
+        if weights.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(weights.shape)}")
+        self.weights = weights
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def epoch_order(self) -> np.ndarray:
+        draws = multinomial(self.weights, self.num_samples, self.replacement,
+                            generator=self.generator)
+        return np.asarray(draws.cpu().array, dtype=np.int64)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.epoch_order().tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class InfiniteConstantSampler(Sampler):
+    """None, forever: the sampler of a DataLoader over an iterable-style data set, whose
+    examples come from the data set itself (PyTorch's ``_InfiniteConstantSampler``)."""
+
+    def __iter__(self) -> Iterator[None]:
+        return itertools.repeat(None)
 
 
 class BatchSampler(Sampler):
