@@ -119,17 +119,21 @@ def test_nadam_state_dict_round_trip_against_torch(dtype):
     assert_same_state(ours, theirs, dtype)
 
 
+def as_torch_state_dict(saved: dict) -> dict:
+    """A retrograd optimizer's state dict with torch tensors, for torch's load_state_dict."""
+    return {"param_groups": saved["param_groups"],
+            "state": {index: {key: torch.tensor(float(value)) if key == "step"
+                              else torch.from_numpy(value.array.copy())
+                              for key, value in state.items()}
+                      for index, state in saved["state"].items()}}
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_torch_trains_from_our_state_dict(name):
     # a state dict saved by retrograd, converted to torch tensors, resumes torch's run
     ours, theirs = compare(name, dict(lr=0.01), np.float64, steps=5)
     saved = ours.optimizer.state_dict()
-    converted = {"param_groups": saved["param_groups"],
-                 "state": {index: {key: torch.tensor(float(value)) if key == "step"
-                                   else torch.from_numpy(value.array.copy())
-                                   for key, value in state.items()}
-                           for index, state in saved["state"].items()}}
-    theirs.optimizer.load_state_dict(converted)
+    theirs.optimizer.load_state_dict(as_torch_state_dict(saved))
     ours.optimizer.load_state_dict(saved)  # both cast NAdam's mu_product to float64
     for step in range(6, 12):
         ours.step()

@@ -11,7 +11,7 @@ import torch
 
 import retrograd as rg
 
-from .test_more_optimizers import assert_same_state
+from .test_more_optimizers import as_torch_state_dict, assert_same_state
 from .test_more_optimizers import test_bad_options_raise_value_error_as_torch as raises_as_torch
 from .test_optimizers import assert_same_params, compare
 from .test_optimizers import test_state_dict_round_trip_resumes_exactly as resumes_exactly
@@ -88,12 +88,7 @@ def test_torch_trains_from_our_state_dict(name):
     kwargs = dict(lr=0.05, t0=2) if name == "ASGD" else dict(lr=0.05)
     ours, theirs = compare(name, kwargs, np.float64, steps=5)
     saved = ours.optimizer.state_dict()
-    converted = {"param_groups": saved["param_groups"],
-                 "state": {index: {key: torch.tensor(float(value)) if key == "step"
-                                   else torch.from_numpy(value.array.copy())
-                                   for key, value in state.items()}
-                           for index, state in saved["state"].items()}}
-    theirs.optimizer.load_state_dict(converted)
+    theirs.optimizer.load_state_dict(as_torch_state_dict(saved))
     ours.optimizer.load_state_dict(saved)
     for step in range(6, 12):
         ours.step()
