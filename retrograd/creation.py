@@ -7,7 +7,14 @@ from typing import Any, Callable
 from . import dtype as dtypes
 from .backend import backend_for, ndarray, xp
 from .device import DeviceLike, as_device, checked_index, to_device
-from .random import Generator, float_dtype, normal_array, random_source, uniform_array
+from .random import (
+    Generator,
+    float_dtype,
+    integers_array,
+    normal_array,
+    permutation_array,
+    uniform_array,
+)
 from .tensor import Tensor, as_array
 
 
@@ -157,13 +164,12 @@ def randint(low: int, high: int | None = None, size: tuple = (), *,
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
     np_dtype = dtypes.int64.np_dtype if dtype is None else dtypes.to_numpy_dtype(dtype)
     shape = _size((size,)) if isinstance(size, int) else tuple(size)
-    source = random_source(generator, as_device(device))
-    return Tensor(source.integers(low, high, size=shape).astype(np_dtype))
+    return Tensor(integers_array(low, high, shape, np_dtype, generator, as_device(device)))
 
 
 def randperm(n: int, *, generator: Generator | None = None, device: DeviceLike = None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
-    return Tensor(random_source(generator, as_device(device)).permutation(n).astype(xp.int64))
+    return Tensor(permutation_array(n, generator, as_device(device)))
 
 
 def _like(factory: Callable[..., Tensor], values: str) -> Callable[..., Tensor]:

@@ -11,6 +11,7 @@ from typing import Any
 from . import dtype as dtypes
 from .backend import backend_for, xp
 from .device import CPU, DeviceLike, as_device, device
+from .recording import recorded
 
 DEFAULT_SEED = 67280421310721  # PyTorch's
 
@@ -146,6 +147,7 @@ def float_dtype(dtype) -> Any:
     return np_dtype
 
 
+@recorded
 def normal_array(shape: tuple, mean: float, std: float, np_dtype,
                  generator: Generator | None = None, target: device = CPU) -> Any:
     """An array of ``shape`` on ``target`` drawn from N(mean, std^2) (``Tensor.normal_``,
@@ -158,6 +160,7 @@ def normal_array(shape: tuple, mean: float, std: float, np_dtype,
     return values.astype(np_dtype, copy=False)
 
 
+@recorded
 def uniform_array(shape: tuple, low: float, high: float, np_dtype,
                   generator: Generator | None = None, target: device = CPU) -> Any:
     """An array of ``shape`` on ``target`` drawn from U(low, high) (``Tensor.uniform_``,
@@ -167,6 +170,19 @@ def uniform_array(shape: tuple, low: float, high: float, np_dtype,
         values *= high - low
         values += low
     return values.astype(np_dtype, copy=False)
+
+
+@recorded
+def integers_array(low: int, high: int, shape: tuple, np_dtype,
+                   generator: Generator | None = None, target: device = CPU) -> Any:
+    """Integers of ``shape`` on ``target`` drawn uniformly from [low, high) (``randint``)."""
+    return random_source(generator, target).integers(low, high, size=shape).astype(np_dtype)
+
+
+@recorded
+def permutation_array(n: int, generator: Generator | None = None, target: device = CPU) -> Any:
+    """A random permutation of 0..n-1 (int64) on ``target`` (``randperm``)."""
+    return random_source(generator, target).permutation(n).astype(xp.int64)
 
 
 def _drawn_dtype(np_dtype: Any) -> Any:

@@ -23,6 +23,7 @@ from . import printing, random
 from .backend import array_module, backend_of, is_device_array, ndarray, overlaps_itself, xp
 from .device import CPU, DeviceLike, as_device, device, device_of, on_one_device, to_device
 from .hooks import RemovableHandle
+from .recording import array_function, current, recorded
 from .size import Size
 
 NON_LEAF_GRAD_WARNING = (
@@ -158,6 +159,8 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: "Tensor | None") -> None:
+        if current.tape is not None:  # rg.compile replays `p.grad = None`
+            current.tape.grad_assigned(self, value)
         self._grad = value
 
     @property
@@ -179,6 +182,8 @@ class Tensor:
         if not isinstance(value, Tensor):
             raise TypeError(f"x.data = value expects a Tensor, got {type(value).__name__}; "
                             f"wrap it with rg.tensor(...)")
+        if current.tape is not None:
+            current.tape.unsupported("x.data = ... (a tensor given other memory)")
         self.array = value.array
 
     def stride(self, dim: int | None = None):
@@ -334,6 +339,8 @@ class Tensor:
         return array if dtype is None else array.astype(dtype)
 
     def _host_array(self) -> ndarray:
+        if current.tape is not None:  # rg.compile is recording: Python now sees the values
+            current.tape.value_read("numpy()")
         if type(self.array) is not ndarray:
             raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
                             f"Tensor.cpu() to copy the tensor to host memory first.")
@@ -344,10 +351,14 @@ class Tensor:
         if self.array.size != 1:
             raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted "
                                f"to a Python number; item() needs exactly one element")
+        if current.tape is not None:
+            current.tape.value_read("item()")
         return self.array.item()
 
     def tolist(self) -> list | float | int | bool:
         """The values as (nested) Python lists."""
+        if current.tape is not None:
+            current.tape.value_read("tolist()")
         return self.array.tolist()
 
     def __float__(self) -> float:
@@ -359,12 +370,16 @@ class Tensor:
     def __index__(self) -> int:
         if self.array.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError("only one-element integer tensors can be used as an index")
+        if current.tape is not None:
+            current.tape.value_read("a tensor used as an index")
         return int(self.array.item())
 
     def __bool__(self) -> bool:
         if self.array.size != 1:
             raise RuntimeError(f"the truth value of a tensor with {self.array.size} elements is "
                                f"ambiguous; use .any() or .all()")
+        if current.tape is not None:
+            current.tape.value_read("a tensor's truth value (if, while, and, or)")
         return bool(self.array.item())
 
     def __iter__(self):
@@ -629,16 +644,16 @@ class Tensor:
         return _compare("greater_equal", self, other)
 
     def __and__(self, other) -> "Tensor":
-        return Tensor(self.array & _raw(other))
+        return Tensor(array_function("bitwise_and", self.array, _raw(other)))
 
     def __or__(self, other) -> "Tensor":
-        return Tensor(self.array | _raw(other))
+        return Tensor(array_function("bitwise_or", self.array, _raw(other)))
 
     def __xor__(self, other) -> "Tensor":
-        return Tensor(self.array ^ _raw(other))
+        return Tensor(array_function("bitwise_xor", self.array, _raw(other)))
 
     def __invert__(self) -> "Tensor":
-        return Tensor(~self.array)
+        return Tensor(array_function("invert", self.array))
 
     def eq(self, other) -> "Tensor":
         return self == other
@@ -674,10 +689,10 @@ class Tensor:
         return predicates.any(self, dim, keepdim)
 
     def isnan(self) -> "Tensor":
-        return Tensor(array_module(self.array).isnan(self.array))
+        return Tensor(array_function("isnan", self.array))
 
     def isfinite(self) -> "Tensor":
-        return Tensor(array_module(self.array).isfinite(self.array))
+        return Tensor(array_function("isfinite", self.array))
 
     # -- elementwise functions --------------------------------------------------------------
 
@@ -1166,8 +1181,14 @@ class Tensor:
                 "unsupported operation: more than one element of the written-to tensor refers "
                 "to a single memory location (an expand() view); clone() the tensor before "
                 "changing it in place")
-        if state.grad_enabled and (self.requires_grad or getattr(other, "requires_grad", False)):
-            self._check_recordable_in_place()
+        history = state.grad_enabled and (self.requires_grad or
+                                          getattr(other, "requires_grad", False))
+        # rg.compile, while recording, sees the new values computed by operations and the copy
+        if history or current.tape is not None:
+            if history:
+                self._check_recordable_in_place()
+            if current.tape is not None:  # this tensor, not the alias below, is what it reads
+                current.tape.tensor_ref(self)
             result = compute(with_history_of(self, self.array))  # its own version counter
             if result.shape != self.shape:
                 raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
@@ -1176,18 +1197,25 @@ class Tensor:
             if result.grad_fn is not None:  # what it saved of the old values must survive
                 result.grad_fn.unshare_saved(self.array)
             _write_guarded(lambda: self.array.__setitem__(..., _cast_for(self, result.array)))
-            base = self._base
-            if base is None:
-                self.grad_fn, self.requires_grad = result.grad_fn, result.requires_grad
-                self.output_nr = result.output_nr
-            else:
-                rebased = indexing.CopySlices.apply(with_history_of(base, base.array), result,
-                                                    view=self.replay_view)
-                base.grad_fn, base.requires_grad = rebased.grad_fn, True
+            if current.tape is not None:
+                current.tape.write(self, result)
+            if history:
+                self._continue_history_from(result)
         else:
             _write_guarded(write)
         self._version_counter[0] += 1
         return self
+
+    def _continue_history_from(self, result: "Tensor") -> None:
+        # after an in-place change: this tensor's history, or its base's for a view
+        base = self._base
+        if base is None:
+            self.grad_fn, self.requires_grad = result.grad_fn, result.requires_grad
+            self.output_nr = result.output_nr
+        else:
+            rebased = indexing.CopySlices.apply(with_history_of(base, base.array), result,
+                                                view=self.replay_view)
+            base.grad_fn, base.requires_grad = rebased.grad_fn, True
 
     def _check_recordable_in_place(self) -> None:
         if self.grad_fn is None and self.requires_grad:
@@ -1443,11 +1471,15 @@ def _float_mode(array: ndarray, fixed: bool = False) -> str:
 
 def _compare(ufunc_name: str, tensor: Tensor, other: Any) -> Tensor:
     """A comparison computed in PyTorch's result type: float32 0.1 equals a 0-d float64 0.1."""
-    a, b = tensor.array, _raw(other)
-    if isinstance(other, Tensor) and type(b) is not type(a):
+    return Tensor(_compared(ufunc_name, tensor.array, _raw(other)))
+
+
+@recorded
+def _compared(ufunc_name: str, a: Any, b: Any) -> Any:
+    if is_device_array(b) and type(b) is not type(a):
         a, b = on_one_device([a, b])
     a, b = promotion.promote_operands(a, b)
-    return Tensor(getattr(array_module(a), ufunc_name)(a, b))
+    return getattr(array_module(a), ufunc_name)(a, b)
 
 
 def _operand_on_device_of(tensor: Tensor, other: Any) -> Any:

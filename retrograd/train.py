@@ -38,6 +38,7 @@ from typing import Any, Callable, Iterable, Sequence, TextIO
 
 from .autograd.grad_mode import no_grad
 from .backend import array_module, backend_of
+from .compiler import CompiledFunction
 from .device import CPU, DeviceLike, as_device, device
 from .optim.lr_scheduler import ReduceLROnPlateau
 from .random import default_generator
@@ -413,7 +414,7 @@ class Trainer:
     def __init__(self, model, loss_fn: LossFn, optimizer, train_loader: Iterable,
                  val_loader: Iterable | None = None, scheduler=None,
                  callbacks: Sequence[Callback] = (), device: DeviceLike = None,
-                 log_every: int | None = None) -> None:
+                 log_every: int | None = None, compile: bool = False) -> None:
         if device is not None and as_device(device) != model_device(model):
             model.to(as_device(device))
         self.device = model_device(model)
@@ -425,6 +426,8 @@ class Trainer:
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.train_loader, self.val_loader, self.scheduler = train_loader, val_loader, scheduler
         self.callbacks = list(callbacks)
+        # the training step recorded once and replayed (rg.compile), or None: eager
+        self.compiled_step = CompiledFunction(self._step) if compile else None
         self.history = History()
         self.epoch = 0
         self.epochs = 0
@@ -454,14 +457,20 @@ class Trainer:
         totals = _Totals(epoch)
         for step, batch in enumerate(self.train_loader, start=1):
             inputs, targets = _batch(batch, self.device)
-            self.optimizer.zero_grad()
-            output = self.model(inputs)
-            loss = self.loss_fn(output, targets)
-            totals.add(loss, output, targets)
-            if step % self.log_every == 0:
-                totals.read()  # a NaN raises here, before this step's update
-            loss.backward()
-            self.optimizer.step()
+            if self.compiled_step is not None:  # a replay reads nothing: the check comes after
+                loss, output = self.compiled_step(inputs, targets)
+                totals.add(loss, output, targets)
+                if step % self.log_every == 0:
+                    totals.read()
+            else:
+                self.optimizer.zero_grad()
+                output = self.model(inputs)
+                loss = self.loss_fn(output, targets)
+                totals.add(loss, output, targets)
+                if step % self.log_every == 0:
+                    totals.read()  # a NaN raises here, before this step's update
+                loss.backward()
+                self.optimizer.step()
             self._call("on_batch_end", step, totals.loss, totals.accuracy)
         totals.read()
         val_loss, val_acc = (evaluate(self.model, self.loss_fn, self.val_loader)
@@ -476,6 +485,15 @@ class Trainer:
         self.history.records.append(record)
         self.epoch = epoch
         self._call("on_epoch_end", epoch, record)
+
+    def _step(self, inputs: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]:
+        """One training step, as ``compile=True`` records it: the loss and the output."""
+        self.optimizer.zero_grad()
+        output = self.model(inputs)
+        loss = self.loss_fn(output, targets)
+        loss.backward()
+        self.optimizer.step()
+        return loss, output
 
     def _call(self, hook: str, *args: Any) -> None:
         for callback in self.callbacks:
@@ -536,7 +554,7 @@ class Trainer:
 def fit(model, loss_fn: LossFn, optimizer, train_loader: Iterable, epochs: int,
         val_loader: Iterable | None = None, scheduler=None, callbacks: Sequence[Callback] = (),
         resume: str | os.PathLike | None = None, device: DeviceLike = None,
-        log_every: int | None = None) -> History:
+        log_every: int | None = None, compile: bool = False) -> History:
     """Trains ``model`` for ``epochs`` epochs and returns the per-epoch ``History``.
 
     Args:
@@ -558,12 +576,16 @@ def fit(model, loss_fn: LossFn, optimizer, train_loader: Iterable, epochs: int,
             (one device sync) every ``log_every`` steps and at the end of each epoch: the
             callbacks' ``on_batch_end`` gets the running means of the latest read. Default: 1
             on the CPU (reading costs nothing there), 50 on a GPU.
+        compile: record the training step once and replay it (``rg.compile``): the same
+            results, without the cost of Python per operation. A step that cannot be replayed
+            runs eagerly, with a warning that says why.
 
     Raises ``NonFiniteLossError`` (saying which epoch and step) when the loss becomes NaN or
     infinite, at the first read that sees it. With ``log_every=1`` (the CPU's default), the
-    parameters are left as they were before that step; otherwise the updates of the steps
-    since the previous read have been made.
+    parameters are left as they were before that step; otherwise (and with ``compile=True``,
+    which reads the loss after the step) the updates of the steps since the previous read have
+    been made.
     """
     trainer = Trainer(model, loss_fn, optimizer, train_loader, val_loader, scheduler, callbacks,
-                      device, log_every)
+                      device, log_every, compile)
     return trainer.fit(epochs, resume)

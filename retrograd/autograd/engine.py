@@ -9,11 +9,13 @@ broadcasting is a sum).
 """
 from __future__ import annotations
 
+import functools
 import heapq
 import threading
 from typing import Any, Sequence
 
 from ..backend import array_module, backend_of, is_device_array
+from ..recording import current
 from ..tensor import Tensor
 from .anomaly import check_backward
 from .function import Function
@@ -44,6 +46,23 @@ def sum_to_shape(grad: Any, shape: tuple, node: Any = None, index: int = 0) -> A
 _accumulation_lock = threading.Lock()  # PyTorch's AccumulateGrad holds one too
 
 
+def store_gradient(leaf: Tensor, grad: Any, copy: bool) -> Any:
+    """Accumulates the array ``grad`` into ``leaf.grad`` (a copy of it on the first write when
+    ``copy``), then runs the leaf's post-accumulate hooks; returns the stored array."""
+    with _accumulation_lock:  # backward may run in several threads into one leaf
+        total = leaf.grad
+        if total is None:
+            stored = grad.copy() if copy else grad
+            leaf.grad = Tensor(stored)
+        else:
+            stored = total.array = total.array + grad
+    post_accumulate_hooks = getattr(leaf, "_post_accumulate_grad_hooks", None)
+    if post_accumulate_hooks:
+        for hook in post_accumulate_hooks:
+            hook(leaf)
+    return stored
+
+
 def _call_hooks(hooks: list, grad: Any) -> Any:
     for hook in hooks:
         if state.create_graph:
@@ -59,6 +78,10 @@ def _call_output_hooks(node: Function, grads: list) -> list:
     """The gradients of a node with several outputs, each through its output's hooks."""
     return [grad if grad is None or not (hooks := node.output_hooks(index, create=False))
             else _call_hooks(hooks, grad) for index, grad in enumerate(grads)]
+
+
+def _as_dtype(grad: Any, dtype: Any) -> Any:
+    return grad.astype(dtype)
 
 
 def _add(total: Any, grad: Any) -> Any:
@@ -84,6 +107,10 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], retain_
 
 def _walk(outputs, grad_outputs, retain_graph, inputs):
     create_graph = state.create_graph
+    tape = current.tape  # rg.compile recording the step, or None: it is told every array made
+    if tape is not None and (create_graph or inputs is not None):
+        tape.unsupported("autograd.grad() or backward(create_graph=True)")
+        tape = None
     pending: dict[Function, Any] = {}   # node -> the gradient of its output, summed so far
     ready: list = []                    # heap of (-sequence number, node): newest node first
     owned_ids: set[int] = set()         # arrays already stored in some leaf's .grad
@@ -102,7 +129,8 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
         if leaf._hooks or getattr(leaf, "_post_accumulate_grad_hooks", None):
             # its hooks run once, on the gradient summed over every path (after the walk)
             entry = hooked_leaves.setdefault(id(leaf), [leaf, None])
-            entry[1] = _add(entry[1], grad)
+            entry[1] = _add(entry[1], grad) if tape is None or entry[1] is None else \
+                tape.apply("add", _add, (entry[1], grad))
         else:
             store_in_leaf(leaf, grad)
 
@@ -110,22 +138,20 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
         if captured is not None:
             captured[id(leaf)] = _add(captured.get(id(leaf)), grad)
             return
-        with _accumulation_lock:  # backward may run in several threads into one leaf
-            if create_graph:
+        if create_graph:
+            with _accumulation_lock:
                 leaf.grad = grad if leaf.grad is None else leaf.grad + grad
-            elif leaf.grad is None:
-                # copy on first write so that .grad never aliases a view or another leaf's .grad
-                if grad.base is not None or not backend_of(grad).writeable(grad) or \
-                        id(grad) in owned_ids:
-                    grad = grad.copy()
-                owned_ids.add(id(grad))
-                leaf.grad = Tensor(grad)
-            else:
-                leaf.grad.array = leaf.grad.array + grad
-        post_accumulate_hooks = getattr(leaf, "_post_accumulate_grad_hooks", None)
-        if post_accumulate_hooks:
-            for hook in post_accumulate_hooks:
+            for hook in getattr(leaf, "_post_accumulate_grad_hooks", None) or ():
                 hook(leaf)
+            return
+        # copy on first write so that .grad never aliases a view or another leaf's .grad
+        copy = grad.base is not None or not backend_of(grad).writeable(grad) or \
+            id(grad) in owned_ids
+        if tape is None:
+            owned_ids.add(id(store_gradient(leaf, grad, copy)))
+        else:  # replayed as one call (its hooks run again on every replay)
+            owned_ids.add(id(tape.apply("AccumulateGrad", functools.partial(
+                store_gradient, leaf, copy=copy), (grad,), whole=True, leaf=leaf)))
 
     def deliver_to_node(node: Function, grad: Any, output_nr: int = 0) -> None:
         if node.output_count > 1:  # a list: one gradient per output of the node
@@ -137,7 +163,8 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
         elif node in pending:
             # several paths meet here: their gradients add up (out of place: the same array
             # may also be stored in a leaf's .grad)
-            pending[node] = pending[node] + grad
+            pending[node] = pending[node] + grad if tape is None else \
+                tape.apply("add", _add, (pending[node], grad))
         else:
             pending[node] = grad
             heapq.heappush(ready, (-node.sequence_number, node))
@@ -156,15 +183,26 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
         node = heapq.heappop(ready)[1]
         grad = pending.pop(node)
         if node.output_count > 1:
+            if tape is not None:
+                tape.unsupported(f"the node {node.name()}, with several outputs")
             grad = _call_output_hooks(node, grad)
         elif node._hooks:
-            grad = _call_hooks(node._hooks, grad)
+            grad = _call_hooks(node._hooks, grad) if tape is None else \
+                tape.apply("hooks", functools.partial(_call_hooks, node._hooks), (grad,),
+                           whole=True)
         if node in target_nodes:
             for tensor in target_nodes[node]:
                 captured[id(tensor)] = grad[tensor.output_nr] if node.output_count > 1 else grad
         if needed is not None and node not in needed:
             continue
-        if node._forward_on_arrays:  # run_backward's first case, inlined
+        if tape is not None:
+            if not node._forward_on_arrays:
+                tape.unsupported(f"the custom autograd Function {type(node).__name__}")
+            input_grads = tape.apply(node.name(), functools.partial(node.backward, node),
+                                     (grad,))
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+        elif node._forward_on_arrays:  # run_backward's first case, inlined
             input_grads = node.backward(node, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
@@ -179,17 +217,28 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
                 continue
             target, shape, dtype, output_nr = parent
             if input_grad.shape != shape:
-                input_grad = sum_to_shape(input_grad, shape, node, index)
+                input_grad = sum_to_shape(input_grad, shape, node, index) if tape is None else \
+                    tape.apply(f"sum to {shape}", functools.partial(
+                        sum_to_shape, shape=shape, node=node, index=index), (input_grad,))
             if create_graph:
                 input_grad = input_grad.to(dtype)
             elif input_grad.dtype != dtype:
-                input_grad = input_grad.astype(dtype)
+                input_grad = input_grad.astype(dtype) if tape is None else \
+                    tape.apply(f"as {dtype}", functools.partial(_as_dtype, dtype=dtype),
+                               (input_grad,))
             if isinstance(target, Function):
                 deliver_to_node(target, input_grad, output_nr)
             else:
                 deliver_to_leaf(target, input_grad)
     for leaf, grad in hooked_leaves.values():
-        store_in_leaf(leaf, _call_hooks(leaf._hooks or (), grad))
+        if tape is not None and leaf._hooks:
+            grad = tape.apply("hooks", functools.partial(_call_hooks, leaf._hooks), (grad,),
+                              whole=True)
+        elif leaf._hooks:
+            grad = _call_hooks(leaf._hooks, grad)
+        store_in_leaf(leaf, grad)
+    if tape is not None:
+        tape.finish_backward()
 
     if captured is None:
         return None

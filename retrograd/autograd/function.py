@@ -31,6 +31,7 @@ from typing import Any
 
 from ..backend import array_module, is_device_array, memory_owner, xp
 from ..device import on_one_device
+from ..recording import current
 from ..tensor import Tensor, make_view, with_history_of
 from .grad_mode import no_grad, state
 
@@ -111,10 +112,13 @@ class Function:
                 shapes = " and ".join(str(tuple(getattr(a, "shape", ()))) for a in raw_args)
                 raise RuntimeError(f"{cls.__name__}: inputs of shapes {shapes} do not fit "
                                    f"together ({error})") from None
-            if out.dtype is _FLOAT64 and cls._float32_from_integers and not any(
-                    getattr(a, "dtype", None) is _FLOAT64 for a in raw_args):
+            cast = out.dtype is _FLOAT64 and cls._float32_from_integers and not any(
+                getattr(a, "dtype", None) is _FLOAT64 for a in raw_args)
+            if cast:
                 out = out.astype(_FLOAT32)  # integers and scalars promote to float32 (PyTorch)
         else:
+            if current.tape is not None:
+                current.tape.unsupported(f"the custom autograd Function {cls.__name__}")
             return _apply_user_function(cls, ctx, args, options)
         if cls._view_of_input and memory_owner(out) is memory_owner(args[0].array):
             rest = args[1:]
@@ -123,6 +127,8 @@ class Function:
             result = Tensor(out)
         if requires_grad:
             ctx._record(args, out, result)
+        if current.tape is not None:
+            current.tape.forward(cls, ctx, options, args, raw_args, cast, out, result)
         if state.anomaly_mode:
             from .anomaly import check_forward, record_creation
             check_forward(cls, args, out)
@@ -170,6 +176,8 @@ class Function:
         saved = self._saved
         if not saved:
             return
+        if type(saved) is tuple:  # as forward gave it: a replay of rg.compile
+            saved = self._saved = list(saved)
         for i, raw in enumerate(saved):
             if type(raw) is type(array) and array_module(array).may_share_memory(raw, array):
                 saved[i] = copy = raw.copy()
@@ -199,6 +207,11 @@ class Function:
         self._saved = raws
         self._saved_sources = sources
         self._saved_versions = versions
+
+    def forget_saved_versions(self) -> None:
+        """Stops checking that saved tensors kept their versions: ``rg.compile`` reuses this
+        node on every replay of its step, which saves fresh arrays each time."""
+        self._saved_versions = ()
 
     # -- reading back -----------------------------------------------------------------------
 

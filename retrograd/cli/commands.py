@@ -17,12 +17,22 @@ from ..datasets import available
 from ..device import as_device, checked_index, device
 from ..nn import summary
 from ..serialization import load
-from ..train import (EarlyStopping, ModelCheckpoint, NonFiniteLossError, ProgressBar, Trainer,
-                     evaluate as evaluate_model)
+from ..train import EarlyStopping, ModelCheckpoint, NonFiniteLossError, ProgressBar, Trainer
+from ..train import evaluate as evaluate_model
 from ..utils.data import DataLoader, TensorDataset
 from . import plots
-from .experiment import (DEFAULTS, Data, build_loss, build_optimizer, build_scheduler, complete,
-                         dataset_name, load_data, loaders, read_saved_model)
+from .experiment import (
+    DEFAULTS,
+    Data,
+    build_loss,
+    build_optimizer,
+    build_scheduler,
+    complete,
+    dataset_name,
+    load_data,
+    loaders,
+    read_saved_model,
+)
 from .models import build_model, describe
 
 CHECKPOINT = "checkpoint.npz"
@@ -95,14 +105,15 @@ def _device(args: argparse.Namespace) -> device:
 
 
 def make_trainer(config: dict[str, Any], data: Data, callbacks: Sequence = (),
-                 target: device | None = None) -> Trainer:
+                 target: device | None = None, compile: bool = False) -> Trainer:
     """A Trainer for ``config`` on ``data`` (on ``target``, default the CPU): loaders, model,
-    loss, optimizer, schedule."""
+    loss, optimizer, schedule; ``compile``: its step replayed by rg.compile."""
     train_loader, val_loader = loaders(data, config)
     model = build_model(config, data.input_shape, data.n_classes)
     optimizer = build_optimizer(config, model)
     return Trainer(model, build_loss(config, data.n_classes), optimizer, train_loader,
-                   val_loader, build_scheduler(config, optimizer), callbacks, device=target)
+                   val_loader, build_scheduler(config, optimizer), callbacks, device=target,
+                   compile=compile)
 
 
 # -- retrograd train ----------------------------------------------------------------------------
@@ -216,7 +227,8 @@ def train(args: argparse.Namespace) -> int:
     stopper = [EarlyStopping(patience=config["patience"])] if config["patience"] else []
     # the diagnosis comes last: the other callbacks keep their places in a resumed checkpoint
     diagnosis = _diagnosis(args, config, data, out)
-    trainer = make_trainer(config, data, [ProgressBar(), *stopper, saver, *diagnosis], target)
+    trainer = make_trainer(config, data, [ProgressBar(), *stopper, saver, *diagnosis], target,
+                           args.compile)
     if checkpoint is not None:
         trainer.load_state_dict(checkpoint)
     _write_json(os.path.join(out, "config.json"), config)
@@ -268,7 +280,7 @@ def sweep(args: argparse.Namespace) -> int:
         for batch_size in args.batch_sizes:
             config = {**base, "lr": lr, "batch_size": batch_size}
             stopper = [EarlyStopping(patience=config["patience"])] if config["patience"] else []
-            trainer = make_trainer(config, data, stopper, target)
+            trainer = make_trainer(config, data, stopper, target, args.compile)
             start = time.perf_counter()
             try:
                 trainer.fit(config["epochs"])

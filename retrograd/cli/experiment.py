@@ -13,9 +13,9 @@ import numpy as np
 
 from .. import datasets, nn, optim
 from ..backend import array_module
+from ..creation import randperm
 from ..nn import functional as F
 from ..optim import lr_scheduler
-from ..creation import randperm
 from ..random import Generator
 from ..serialization import load
 from ..tensor import Tensor

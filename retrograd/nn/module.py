@@ -27,6 +27,7 @@ from ..autograd.grad_mode import no_grad
 from ..backend import ndarray
 from ..device import CPU, DeviceLike, as_device, device, to_device
 from ..hooks import RemovableHandle, add_hook
+from ..recording import current, replayed_whole
 from ..tensor import Tensor, parse_to_arguments
 from .backward_hooks import BackwardHook
 from .parameter import Parameter
@@ -39,6 +40,17 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
         return super().__repr__()
+
+
+# how many times an attribute of a module (other than its training flag) was set, anywhere
+_configuration = [0]
+
+
+def configuration_version() -> int:
+    """A number that changes whenever an attribute of any module is set, its training flag
+    aside (a layer replaced, a parameter assigned, ``dropout.p`` changed): ``rg.compile``
+    records its step again after such a change."""
+    return _configuration[0]
 
 
 def _type_name(value: Any) -> str:
@@ -73,8 +85,11 @@ class Module:
                                   f'"forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or \
-                self._backward_pre_hooks:
+        hooked = bool(self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or
+                      self._backward_pre_hooks)
+        if current.tape is not None:  # rg.compile guards a replay on the modules' training modes
+            current.tape.module_called(self, hooked)
+        if hooked:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
@@ -215,6 +230,8 @@ class Module:
         self._non_persistent_buffers.discard(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name != "training":
+            _configuration[0] += 1
         registries = self.__dict__.get("_parameters") is not None
         if isinstance(value, Parameter):
             self._check_new_name(name, "parameters")
@@ -356,6 +373,7 @@ class Module:
             param.requires_grad_(requires_grad)
         return self
 
+    @replayed_whole
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clears the gradients of every parameter: ``None`` by default, zeros otherwise."""
         for param in self.parameters():

@@ -308,4 +308,4 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     # one slope for all, or one per channel broadcast over (N, C, *)
     weight = weight.reshape(() if weight.numel() == 1 else
                             (channels,) + (1,) * (input.ndim - 2))
-    return where(input.array > 0, input, input * weight)
+    return where(input > 0, input, input * weight)

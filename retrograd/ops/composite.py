@@ -13,6 +13,7 @@ from collections import namedtuple
 
 from ..backend import array_module, xp
 from ..random import Generator, random_source
+from ..recording import recorded
 from ..tensor import Tensor
 from .indexing import cat, stack
 from .out import supports_out
@@ -306,6 +307,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     return Tensor(picks.reshape(num_samples) if input.ndim == 1 else picks)
 
 
+@recorded
 def bernoulli_array(shape: tuple, p, np_dtype, generator: Generator | None, device):
     """0/1 values of ``shape`` in ``np_dtype``, each 1 with probability ``p`` (a number or an
     array that broadcasts to ``shape``)."""

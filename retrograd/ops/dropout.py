@@ -7,6 +7,7 @@ import warnings
 from ..backend import array_module
 from ..device import device_of
 from ..random import uniform_array
+from ..recording import recorded
 from ..tensor import Tensor
 
 
@@ -39,11 +40,17 @@ def _drop(input: Tensor, p: float, training: bool, inplace: bool, mask_shape: tu
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    array = input.array  # the mask is drawn on its device, by that device's generator
+    mask = _dropout_mask(input.array, mask_shape, p)
+    return input.mul_(mask) if inplace else input * mask
+
+
+@recorded
+def _dropout_mask(array, mask_shape: tuple, p: float):
+    """0 with probability ``p``, else ``1 / (1 - p)``, of ``mask_shape`` in ``array``'s dtype,
+    drawn on its device by that device's generator (again at each replay of rg.compile)."""
     keep = uniform_array(mask_shape, 0.0, 1.0, array.dtype, target=device_of(array)) >= p
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)  # for the elements kept, probability 1 - p
-    mask = array_module(array).multiply(keep, scale, dtype=array.dtype)
-    return input.mul_(mask) if inplace else input * mask
+    return array_module(array).multiply(keep, scale, dtype=array.dtype)
 
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
@@ -79,14 +86,20 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
         return input
     if p == 1:
         return input.mul_(0.0) if inplace else input * 0.0
-    array = input.array
-    keep = uniform_array(input.shape, 0.0, 1.0, array.dtype, target=device_of(array)) >= p
+    scale, shift = _alpha_dropout_affine(input.array, p)
+    if inplace:
+        return input.mul_(scale).add_(shift)
+    return input * scale + shift
+
+
+@recorded
+def _alpha_dropout_affine(array, p: float) -> tuple:
+    """The random ``(scale, shift)`` of alpha dropout (see ``alpha_dropout``)."""
+    keep = uniform_array(array.shape, 0.0, 1.0, array.dtype, target=device_of(array)) >= p
     a = 1.0 / ((_SELU_SATURATION ** 2 * p + 1) * (1 - p)) ** 0.5
     xp = array_module(array)
     scale = xp.multiply(keep, a, dtype=array.dtype)
     # kept: a x + a alpha' p; dropped: a (p - 1) alpha'
     shift = (xp.asarray(keep, dtype=array.dtype) - 1) * (_SELU_SATURATION * a) + \
         _SELU_SATURATION * a * p
-    if inplace:
-        return input.mul_(scale).add_(shift)
-    return input * scale + shift
+    return scale, shift

@@ -7,6 +7,7 @@ from ..autograd.function import Op
 from ..backend import array_module
 from ..device import device_of
 from ..device import to_device as move_array
+from ..recording import array_method
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 from . import kernels
@@ -365,5 +366,5 @@ def cast(input: Tensor, np_dtype) -> Tensor:
     if input.array.dtype == np_dtype:
         return input
     if np_dtype.kind != "f":  # integer and bool tensors carry no gradient
-        return Tensor(input.array.astype(np_dtype))
+        return Tensor(array_method(input.array, "astype", np_dtype))
     return Cast.apply(input, dtype=np_dtype)

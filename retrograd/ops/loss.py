@@ -23,6 +23,7 @@ from ..autograd.function import Op, named_as
 from ..autograd.grad_mode import state
 from ..backend import array_module, ndarray
 from ..backend import xp as host  # NumPy, for host-side values and shapes
+from ..recording import array_method, recorded
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 from .activation import log_softmax, logsigmoid, relu, softplus
@@ -218,7 +219,7 @@ def _float_target(input: Tensor, target: Tensor, name: str, what: str = "target"
     """``target`` as a float Tensor: integer and bool targets take the input's dtype."""
     _check_tensor(target, what, name)
     if target.array.dtype.kind in "iub":
-        return Tensor(target.array.astype(input.array.dtype))
+        return Tensor(array_method(target.array, "astype", input.array.dtype))
     return target
 
 
@@ -396,16 +397,34 @@ def _smoothed_cross_entropy(rows: Tensor, labels, weight, ignore_index: int, red
                          reduction=reduction)
     # The uniform part adds -sum_c weight_c log p_c / C per example that counts, normalised
     # for 'mean' by the total weight of the labels, as the NLL part is.
-    counted = labels != ignore_index
-    share = counted.astype(rows.array.dtype)
-    total_weight = share.sum() if weight is None else weight[labels[counted]].sum()
-    if reduction == "mean" and total_weight:  # else the NLL part is already NaN
-        share /= total_weight
+    share = _uniform_share(labels, weight, ignore_index,
+                           reduction, rows.array.dtype)
     weighted = log_probs if weight is None else log_probs * weight
     uniform = -weighted.sum(1) * share
     if reduction != "none":
         uniform = uniform.sum()
     return loss * (1 - label_smoothing) + uniform * (label_smoothing / rows.shape[1])
+
+
+@recorded
+def _other_classes(index, shape: tuple):
+    """True everywhere in ``shape`` (N, C) but at each row's class ``index`` (N, 1)."""
+    xp = array_module(index)
+    mask = xp.ones(shape, dtype=bool)
+    mask[xp.arange(len(index)), index[:, 0]] = False
+    return mask
+
+
+@recorded
+def _uniform_share(labels, weight, ignore_index: int, reduction: str, dtype):
+    """Each example's factor in the smoothing's uniform part: 1 where it counts, over the total
+    weight of the counted labels for 'mean'."""
+    counted = labels != ignore_index
+    share = counted.astype(dtype)
+    total_weight = share.sum() if weight is None else weight[labels[counted]].sum()
+    if reduction == "mean" and total_weight:  # else the NLL part is already NaN
+        share /= total_weight
+    return share
 
 
 def _cross_entropy_probabilities(input: Tensor, target: Tensor, weight, ignore_index: int,
@@ -514,17 +533,14 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     classes = input.shape[-1]
     weight = _class_weight(weight, input, classes, name)
     scores = input if input.ndim == 2 else input.unsqueeze(0)
-    index = target.array.reshape(-1, 1)
-    target_score = scores.gather(1, Tensor(index))
+    index = target.reshape(-1, 1)
+    target_score = scores.gather(1, index)
     hinge = relu(margin - target_score + scores)  # relu: gradient 0 at a margin just met
     if p == 2:
         hinge = hinge * hinge
-    xp = array_module(index)
-    not_target = xp.ones(scores.shape, dtype=bool)
-    not_target[xp.arange(len(index)), index[:, 0]] = False
-    losses = (hinge * not_target).sum(1) / classes
+    losses = (hinge * Tensor(_other_classes(index.array, scores.shape))).sum(1) / classes
     if weight is not None:
-        losses = losses * weight[index[:, 0]]
+        losses = losses * Tensor(weight)[index.reshape(-1)]
     return named_as(_reduce(losses if input.ndim == 2 else losses.reshape(()), reduction),
                     "MultiMarginLoss")
 
@@ -585,7 +601,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
 def _huber(difference: Tensor, delta: float) -> Tensor:
     """``d^2 / 2`` where ``|d| < delta``, else ``delta (|d| - delta / 2)``: quadratic near 0."""
     magnitude = difference.abs()
-    return where(magnitude.array < delta, 0.5 * difference * difference,
+    return where(magnitude < delta, 0.5 * difference * difference,
                  delta * (magnitude - 0.5 * delta))
 
 
@@ -639,8 +655,8 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
     _check_input(input, name)
     _check_tensor(target, "target", name)
     # as PyTorch: a target that is neither 1 nor -1 gets both terms
-    below_margin = where(target.array != 1, (margin - input).clamp(min=0), 0.0)
-    return _reduce(below_margin + where(target.array != -1, input, 0.0), reduction)
+    below_margin = where(target != 1, (margin - input).clamp(min=0), 0.0)
+    return _reduce(below_margin + where(target != -1, input, 0.0), reduction)
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
@@ -670,8 +686,8 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
         raise ValueError(f"{name}: inputs of shapes {tuple(input1.shape)} and "
                          f"{tuple(input2.shape)} give {tuple(cosine.shape)} similarities but "
                          f"target has shape {tuple(target.shape)}")
-    losses = where(target.array == 1, 1 - cosine, 0.0) + where(
-        target.array == -1, (cosine - margin).clamp(min=0), 0.0)
+    losses = where(target == 1, 1 - cosine, 0.0) + where(
+        target == -1, (cosine - margin).clamp(min=0), 0.0)
     return _reduce(losses, reduction)
 
 
@@ -755,7 +771,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
     if log_target:
         losses = target.exp() * (target - input)
     else:  # 0 log 0 = 0: a zero target contributes nothing
-        losses = target * (target.masked_fill(target.array == 0, 1.0).log() - input)
+        losses = target * (target.masked_fill(target == 0, 1.0).log() - input)
     if reduction == "batchmean":
         total = losses.sum()
         return total / input.shape[0] if input.ndim else total
@@ -825,7 +841,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
         losses = input - target * (input + eps).log()
     if full:
         stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
-        losses = losses + stirling.masked_fill(target.array <= 1, 0.0)
+        losses = losses + stirling.masked_fill(target <= 1, 0.0)
     return _reduce(losses, reduction)
 
 

@@ -78,10 +78,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     out, mean, var = _standardize(input, axes, eps, weight, bias)
     with no_grad():
         if running_mean is not None:
-            running_mean.mul_(1 - momentum).add_(mean.array.reshape(channels) * momentum)
+            running_mean.mul_(1 - momentum).add_(mean.reshape(channels) * momentum)
         if running_var is not None:  # the unbiased variance: count / (count - 1) times larger
             running_var.mul_(1 - momentum).add_(
-                var.array.reshape(channels) * (momentum * count / (count - 1)))
+                var.reshape(channels) * (momentum * count / (count - 1)))
     return out
 
 
@@ -170,8 +170,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     with no_grad():
         if running_mean is not None:
             running_mean.mul_(1 - momentum).add_(
-                mean.array.reshape(input.shape[:2]).mean(0) * momentum)
+                mean.reshape(input.shape[:2]).mean(0) * momentum)
         if running_var is not None:  # the unbiased variance: count / (count - 1) times larger
             running_var.mul_(1 - momentum).add_(
-                var.array.reshape(input.shape[:2]).mean(0) * (momentum * count / (count - 1)))
+                var.reshape(input.shape[:2]).mean(0) * (momentum * count / (count - 1)))
     return out

@@ -19,6 +19,7 @@ from ..autograd.function import Op
 from ..backend import array_module
 from ..backend import xp as host  # NumPy: the averaging matrices are built on the host
 from ..creation import tensor
+from ..recording import recorded
 from ..tensor import Tensor
 from .conv import Geometry, Pair, apply_any, ntuple, pad_batch_last, window_slice
 
@@ -360,6 +361,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:
 
 # -- adaptive max pooling ---------------------------------------------------------------------
 
+@recorded
 def _adaptive_argmax(x: Any, out: Pair) -> Any:
     """Where each adaptive window of x (N, C, H, W) has its maximum (the first one on ties),
     as ``h * W + w``: (N, C, OH, OW) int64. One pass per output position."""

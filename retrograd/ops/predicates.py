@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import dtype as dtypes
 from ..backend import array_module
 from ..device import on_one_device
+from ..recording import array_function
 from ..tensor import Tensor
 from .reduction import normalize_dims
 
@@ -17,8 +18,7 @@ def _checked(name: str, input) -> Tensor:
 
 def _test(name: str, input: Tensor) -> Tensor:
     """The array module's elementwise test ``name`` of ``input``, a bool tensor."""
-    array = _checked(name, input).array
-    return Tensor(getattr(array_module(array), name)(array))
+    return Tensor(array_function(name, _checked(name, input).array))
 
 
 def isnan(input: Tensor) -> Tensor:

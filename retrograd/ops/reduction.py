@@ -10,6 +10,7 @@ from collections import namedtuple
 
 from ..autograd.function import Op
 from ..backend import array_module, xp
+from ..recording import array_method
 from ..tensor import Tensor
 from . import array_or_tensor as aot
 from .out import supports_out
@@ -351,14 +352,18 @@ def norm(input: Tensor, p=2, dim=None, keepdim: bool = False) -> Tensor:
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest value (over the flattened tensor when ``dim`` is None); int64."""
     if dim is None:
-        return Tensor(array_module(input.array).asarray(input.array.argmax(), dtype=xp.int64))
+        return Tensor(array_module(input.array).asarray(array_method(input.array, "argmax"),
+                                                        dtype=xp.int64))
     axis = normalize_dims(dim, input.ndim, "argmax")
-    return Tensor(input.array.argmax(axis=axis[0] if axis else 0, keepdims=keepdim))
+    return Tensor(array_method(input.array, "argmax", axis=axis[0] if axis else 0,
+                               keepdims=keepdim))
 
 
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the smallest value (over the flattened tensor when ``dim`` is None); int64."""
     if dim is None:
-        return Tensor(array_module(input.array).asarray(input.array.argmin(), dtype=xp.int64))
+        return Tensor(array_module(input.array).asarray(array_method(input.array, "argmin"),
+                                                        dtype=xp.int64))
     axis = normalize_dims(dim, input.ndim, "argmin")
-    return Tensor(input.array.argmin(axis=axis[0] if axis else 0, keepdims=keepdim))
+    return Tensor(array_method(input.array, "argmin", axis=axis[0] if axis else 0,
+                               keepdims=keepdim))

@@ -22,6 +22,7 @@ from bisect import bisect_right
 from collections import Counter
 from typing import Any, Callable, Iterable, Sequence
 
+from ..recording import replayed_whole
 from .optimizer import Optimizer
 
 
@@ -134,6 +135,7 @@ class LRScheduler:
         """The learning rates the last ``step()`` set, one per parameter group."""
         return self._last_lr
 
+    @replayed_whole
     def step(self) -> None:
         """Moves to the next epoch and sets each group's lr. Call it after
         ``optimizer.step()``."""
@@ -475,6 +477,7 @@ class SequentialLR(_SchedulerList):
             else:
                 inner.last_epoch -= 1
 
+    @replayed_whole
     def step(self) -> None:
         self.last_epoch += 1
         index = bisect_right(self._milestones, self.last_epoch)
@@ -496,6 +499,7 @@ class ChainedScheduler(_SchedulerList):
         super().__init__(optimizer, schedulers)
         self._last_lr = _lrs(self.optimizer)
 
+    @replayed_whole
     def step(self) -> None:
         for scheduler in self._schedulers:
             scheduler.step()
@@ -544,6 +548,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
 
+    @replayed_whole
     def step(self, metrics: float) -> None:  # type: ignore[override]
         """Records this epoch's metric and reduces the lr after too many bad epochs."""
         current = float(metrics)
@@ -731,6 +736,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
                 for base_lr in self.base_lrs]
 
+    @replayed_whole
     def step(self, epoch: float | None = None) -> None:  # type: ignore[override]
         """Moves to the next epoch, or to ``epoch`` (fractional epochs allowed)."""
         if epoch is None and self.last_epoch < 0:

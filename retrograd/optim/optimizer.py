@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable
 
 from ..autograd.grad_mode import enable_grad
 from ..device import device_of, to_device
+from ..recording import replayed_whole
 from ..tensor import Tensor
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
@@ -111,6 +112,7 @@ class Optimizer:
                 raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
 
+    @replayed_whole
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Resets the gradients: to None (the default, which frees them), or to zeros."""
         for group in self.param_groups:
@@ -122,6 +124,7 @@ class Optimizer:
                 else:
                     p.grad.detach_().zero_()
 
+    @replayed_whole
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Updates every parameter that has a gradient (``.grad`` not None), in place.
 
@@ -134,12 +137,13 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                grad = p.grad
+                if grad is None:
                     continue
                 state = self.state[p]
                 if not state:
                     state.update(self._init_state(p.array, group))
-                self._update(p.array, p.grad.array, state, group)
+                self._update(p.array, grad.array, state, group)
                 # as any in-place change: a graph that saved p's old value now refuses to use it
                 p._version_counter[0] += 1
         self._opt_called = True

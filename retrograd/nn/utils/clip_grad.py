@@ -12,6 +12,7 @@ from ...autograd.grad_mode import no_grad
 from ...backend import array_module
 from ...creation import tensor
 from ...device import to_device
+from ...recording import recorded
 from ...tensor import Tensor
 
 
@@ -21,6 +22,7 @@ def _gradients(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     return [param.grad for param in parameters if param.grad is not None]
 
 
+@recorded
 def _norm(array, norm_type: float):
     """The ``norm_type``-norm of every element of ``array``, in its dtype, on its device."""
     xp = array_module(array)
@@ -57,15 +59,14 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     several_devices = any(grad.device != device for grad in grads)
     if several_devices:  # as PyTorch: the total is computed on the first gradient's device
         norms = [to_device(array_module(norm).asarray(norm), device) for norm in norms]
-    total_norm = _norm(array_module(norms[0]).stack(norms), norm_type)
+    total_norm = _norm_of_norms(norm_type, *norms)
     if error_if_nonfinite and not array_module(total_norm).isfinite(total_norm):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
                            f"`parameters` is non-finite, so it cannot be clipped. To disable "
                            f"this error and scale the gradients by the non-finite norm anyway, "
                            f"set `error_if_nonfinite=False`")
     # the small constant avoids dividing by zero; the factor never scales gradients up
-    coef = float(max_norm) / (total_norm + 1e-6)
-    clip_coef = Tensor(array_module(coef).minimum(coef, 1.0))
+    clip_coef = Tensor(_clip_coefficient(float(max_norm), total_norm))
     for grad in grads:
         grad.mul_(clip_coef.to(grad.device) if several_devices else clip_coef)
     return Tensor(total_norm)
@@ -78,3 +79,16 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
     clip_value = float(clip_value)
     for grad in _gradients(parameters):
         grad.clamp_(-clip_value, clip_value)
+
+
+@recorded
+def _norm_of_norms(norm_type: float, *norms):
+    """The norm of the gradients' norms: that of every gradient concatenated."""
+    return _norm(array_module(norms[0]).stack(norms), norm_type)
+
+
+@recorded
+def _clip_coefficient(max_norm: float, total_norm):
+    """``max_norm / total_norm``, never above 1; the small constant avoids dividing by zero."""
+    coef = max_norm / (total_norm + 1e-6)
+    return array_module(coef).minimum(coef, 1.0)
