@@ -51,26 +51,31 @@ class CompiledFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if current.tape is not None or state.anomaly_mode or state.keep_forward:
             return self.function(*args, **kwargs)  # inside another recording, or debugging
-        if not kwargs and all(type(arg) is Tensor for arg in args):  # the common case
-            tensors, structure = list(args), len(args)
-        else:
-            tensors = []
-            structure = _flatten((args, kwargs), tensors)
-        ids = [id(t.array) for t in tensors]
-        key = (state.grad_enabled, configuration_version(), structure,
-               tuple(ids.index(i) for i in ids),  # the same tensor passed twice
-               tuple((t.array.shape, t.array.dtype, type(t.array), t.requires_grad)
-                     for t in tensors))
+        tensors: list[Tensor] = []
+        structure = len(args) if not kwargs else _flatten((args, kwargs), tensors)
+        if not kwargs:
+            for arg in args:  # the common case, in one pass: tensors as arguments
+                if type(arg) is not Tensor:
+                    tensors = []
+                    structure = _flatten((args, kwargs), tensors)
+                    break
+                tensors.append(arg)
+        arrays = [t.array for t in tensors]
+        ids = [id(a) for a in arrays] if len(arrays) > 1 else ()
+        aliases = None if len(set(ids)) == len(ids) else tuple(ids.index(i) for i in ids)
+        # dtypes by identity: NumPy's are singletons, and another object only records again
+        key = (state.grad_enabled, configuration_version(), structure, aliases,
+               tuple([(a.shape, id(a.dtype), type(a), t.requires_grad)
+                      for a, t in zip(arrays, tensors)]))
         entry = self._entries.get(key)
         if entry is None:
             if len(self._entries) >= MAX_SIGNATURES:
                 del self._entries[next(iter(self._entries))]
             entry = self._entries[key] = _Entry()
         for tape in entry.tapes:
-            if _guards_hold(tape):
+            if tape.guards():
                 self.replays += 1
-                arrays = iter(tape.replay(*[t.array for t in tensors]))
-                return _rebuild(tape.outputs, arrays)
+                return tape.replay(*arrays)
         if entry.eager:
             return self.function(*args, **kwargs)
         return self._record(entry, tensors, args, kwargs)
@@ -180,19 +185,6 @@ def _template(result: Any, recorder: Recorder) -> Any:
     return ("object", result)
 
 
-def _rebuild(template: Any, arrays: Any) -> Any:
-    kind, content = template
-    if kind == "slot":
-        return Tensor(next(arrays))
-    if kind == "tuple":
-        return tuple(_rebuild(item, arrays) for item in content)
-    if kind == "list":
-        return [_rebuild(item, arrays) for item in content]
-    if kind == "dict":
-        return {key: _rebuild(item, arrays) for key, item in content.items()}
-    return content
-
-
 def _requires_grad(result: Any) -> bool:
     if isinstance(result, Tensor):
         return result.requires_grad
@@ -204,16 +196,6 @@ def _requires_grad(result: Any) -> bool:
 
 
 # -- guards ------------------------------------------------------------------------------------
-
-def _guards_hold(tape: Tape) -> bool:
-    for module, training in zip(tape.modules, tape.training):
-        if module.training is not training:
-            return False
-    for tensor, requires_grad in tape.reads:
-        if tensor.requires_grad is not requires_grad:
-            return False
-    return True
-
 
 def _agree(previous: tuple[Recorder, list], recorder: Recorder, signature: list) -> str | None:
     """None when two recordings did the same thing, else what differs. A tensor made inside the

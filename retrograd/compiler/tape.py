@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..tensor import Tensor
 from .recorder import Constant, Instruction, Recorder
 
 
@@ -22,7 +23,6 @@ class Tape:
         self.outputs = outputs  # the step's result, tensors replaced by ("slot", n)
         self.meta = [(tuple(a.shape), a.dtype) for a in recorder.arrays]
         self.modules = list(recorder.modules.values())
-        self.training = tuple(module.training for module in self.modules)
         self.reads = [(i.tensor, i.tensor.requires_grad) for i in self.instructions
                       if i.function is None]
         self.names = _tensor_names(self.modules)
@@ -30,7 +30,8 @@ class Tape:
             node.forget_saved_versions()
         self.source, namespace = self._generate()
         exec(compile(self.source, "<rg.compile tape>", "exec"), namespace)
-        self.replay = namespace["replay"]
+        self.replay = namespace["replay"]  # the input tensors' arrays -> the step's result
+        self.guards = namespace["guards"]  # True when the modules and tensors are as recorded
 
     def output_slots(self) -> list[int]:
         slots: list[int] = []
@@ -38,7 +39,7 @@ class Tape:
         return slots
 
     def _generate(self) -> tuple[str, dict]:
-        namespace: dict[str, Any] = {}
+        namespace: dict[str, Any] = {"Tensor": Tensor}
 
         def name_of(ref: Any) -> str:
             if isinstance(ref, int):
@@ -49,7 +50,27 @@ class Tape:
             namespace[name] = ref.value
             return name
 
-        lines = [f"def replay({', '.join(f's{slot}' for slot in self.input_slots)}):"]
+        def result(template: Any) -> str:
+            kind, content = template
+            if kind == "slot":
+                return f"Tensor(s{content})"
+            if kind in ("tuple", "list"):
+                items = "".join(f"{result(item)}, " for item in content)
+                return f"({items})" if kind == "tuple" else f"[{items}]"
+            if kind == "dict":
+                return "{" + "".join(f"{name_of(Constant(key))}: {result(item)}, "
+                                     for key, item in content.items()) + "}"
+            return name_of(Constant(content))
+
+        conditions = []
+        for index, module in enumerate(self.modules):
+            namespace[f"m{index}"] = module
+            conditions.append(f"m{index}.training is {module.training}")
+        for index, (tensor, requires_grad) in enumerate(self.reads):
+            namespace[f"r{index}"] = tensor
+            conditions.append(f"r{index}.requires_grad is {requires_grad}")
+        lines = ["def guards():", f"    return {' and '.join(conditions) or 'True'}",
+                 f"def replay({', '.join(f's{slot}' for slot in self.input_slots)}):"]
         for index, instruction in enumerate(self.instructions):
             if instruction.function is None:
                 name = f"t{index}"
@@ -60,8 +81,7 @@ class Tape:
             namespace[name] = instruction.function
             call = f"{name}({', '.join(name_of(ref) for ref in instruction.inputs)})"
             lines.append(f"    {_targets(instruction.outputs)}{call}")
-        returned = ", ".join(f"s{slot}" for slot in self.output_slots())
-        lines.append(f"    return ({returned}{',' if returned else ''})")
+        lines.append(f"    return {result(self.outputs)}")
         return "\n".join(lines) + "\n", namespace
 
     # -- the printout ----------------------------------------------------------------------
