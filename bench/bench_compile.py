@@ -184,7 +184,8 @@ def run(timing: bench.Timing) -> dict:
     for title, cases, scale in sections:
         check_compiled_equals_eager(cases)
         samples = bench.measure_interleaved(cases, timing)
-        results[title] = {name: bench.median(times) * scale * 1e6 for name, times in samples.items()}
+        results[title] = {name: bench.median(times) * scale * 1e6
+                          for name, times in samples.items()}
         print(f"{title:18s} " + "  ".join(f"{name} {value:9.1f} us"
                                            for name, value in results[title].items()), flush=True)
     return results
