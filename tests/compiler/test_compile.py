@@ -480,3 +480,21 @@ def test_the_train_command_accepts_compile(tmp_path, capsys):
                   for lines in histories
                   for line_index in [lines[0].split(",").index("time")]]
     assert strip_time[0] == strip_time[1]
+
+
+def test_a_step_on_the_cuda_device_replays_as_on_the_cpu(fake_cuda):
+    """On the CuPy stand-in (NumPy underneath) the replayed floats are the CPU's; the devices
+    of the inputs are part of the guard."""
+    results = []
+    for device in ("cpu", "cuda"):
+        rg.manual_seed(0)
+        model = models.lenet5(num_classes=3, image_size=8).to(device)
+        step = rg.compile(training_step(model, rg.optim.Adam(model.parameters(), lr=1e-2),
+                                        lambda m, x, y: F.cross_entropy(m(x), y)))
+        rng = np.random.default_rng(0)
+        for _ in range(4):
+            x = rg.tensor(rng.standard_normal((4, 1, 8, 8)).astype(np.float32), device=device)
+            loss = step(x, rg.tensor(rng.integers(0, 3, 4), device=device))
+        assert step.replays == 2 and loss.device.type == device
+        results.append(model[0].weight.numpy(force=True))
+    np.testing.assert_array_equal(results[0], results[1])
