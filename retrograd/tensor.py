@@ -108,6 +108,8 @@ class Tensor:
         self.requires_grad = False
         self._version_counter = [0]  # shared by views; bumped by in-place changes
         self._hooks: list | None = None
+        # set, though empty: reading a slot never set raises inside getattr, which is slow
+        self._post_accumulate_grad_hooks: list | None = None
         if requires_grad:
             self.requires_grad_(True)
 
