@@ -145,6 +145,7 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
                 hook(leaf)
             return
         # copy on first write so that .grad never aliases a view or another leaf's .grad
+        # (decided even when .grad exists: a replay of rg.compile may find it None)
         copy = grad.base is not None or not backend_of(grad).writeable(grad) or \
             id(grad) in owned_ids
         if tape is None:

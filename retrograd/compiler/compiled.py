@@ -51,15 +51,11 @@ class CompiledFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if current.tape is not None or state.anomaly_mode or state.keep_forward:
             return self.function(*args, **kwargs)  # inside another recording, or debugging
-        tensors: list[Tensor] = []
-        structure = len(args) if not kwargs else _flatten((args, kwargs), tensors)
-        if not kwargs:
-            for arg in args:  # the common case, in one pass: tensors as arguments
-                if type(arg) is not Tensor:
-                    tensors = []
-                    structure = _flatten((args, kwargs), tensors)
-                    break
-                tensors.append(arg)
+        tensors: list[Tensor] = list(args)  # the common case: tensors as arguments
+        structure: Any = len(args)
+        if kwargs or any(type(arg) is not Tensor for arg in args):
+            tensors = []
+            structure = _flatten((args, kwargs), tensors)
         arrays = [t.array for t in tensors]
         ids = [id(a) for a in arrays] if len(arrays) > 1 else ()
         aliases = None if len(set(ids)) == len(ids) else tuple(ids.index(i) for i in ids)
