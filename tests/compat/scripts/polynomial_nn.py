@@ -1,5 +1,7 @@
 # Learning PyTorch with Examples: the fit with nn.Sequential, then with optim.RMSprop.
-# compat: rtol=2e-3 atol=1e-4
+# compat: rtol=2e-3 atol=2e-3
+# (RMSprop at lr 1e-3 ends with the coefficients whose optimum is 0 oscillating within about
+# +-lr, so float32 rounding, even torch's own with another thread count, moves them by ~1e-3)
 import math
 
 import numpy as np
