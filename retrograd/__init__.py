@@ -37,6 +37,7 @@ from .legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTens
                      IntTensor, LongTensor, ShortTensor)
 from .random import Generator, initial_seed, manual_seed, seed
 from .size import Size
+from .threads import get_num_threads, set_num_threads
 # sorting, scanning and selection
 from .ops.indexing import (argwhere, index_select, masked_fill, nonzero, scatter,  # noqa: I001
                            scatter_add)
@@ -66,6 +67,9 @@ from . import utils
 from . import cuda
 from . import backends
 from . import accelerator
+from . import threads
+
+threads.apply_default()  # one BLAS thread unless the user chose (retrograd/threads.py says why)
 
 clip = clamp
 concatenate = cat

@@ -24,6 +24,7 @@ import numpy as np
 from .. import __version__
 from ..check import cli as check_cli
 from ..explain import cli as explain_cli
+from ..threads import set_num_threads
 from ..train import NonFiniteLossError
 from . import commands
 from .experiment import DATASET_DEFAULTS, DEFAULTS, LOSSES, OPTIMIZERS, SCHEDULES
@@ -93,10 +94,14 @@ def _choice(choices: Sequence[str]) -> Callable[[str], str]:
 
 # -- the parser -------------------------------------------------------------------------------
 
-def _add_device_flag(parser: argparse.ArgumentParser) -> None:
+def _add_compute_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu", metavar="DEVICE",
                         help="where to compute: cpu, or cuda / cuda:N on an NVIDIA GPU with "
                         "CuPy installed (default: cpu)")
+    parser.add_argument("--threads", type=positive_int, metavar="N",
+                        help="threads of NumPy's matrix products (default: 1, or what "
+                        "RETROGRAD_NUM_THREADS / OMP_NUM_THREADS say; more pays only for large "
+                        "networks on an idle machine)")
 
 
 def _add_data_flags(parser: argparse.ArgumentParser) -> None:
@@ -223,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--diagnose-epochs", type=_list_of(positive_int), metavar="EPOCHS",
                        help="the epochs to diagnose, e.g. 1,5,10 (epoch 1: the network as "
                        "initialised; default: the first, middle and last; implies --diagnose)")
-    _add_device_flag(train)
+    _add_compute_flags(train)
     train.set_defaults(handler=commands.train)
 
     sweep = add("sweep", "train over a grid of learning rates and batch sizes",
@@ -241,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training_flags(sweep, grid=True)
     sweep.add_argument("--out", metavar="DIR",
                        help="the output folder (default: runs/sweep-<dataset>-<date>-<time>)")
-    _add_device_flag(sweep)
+    _add_compute_flags(sweep)
     sweep.set_defaults(handler=commands.sweep)
 
     evaluate = add("eval", "loss and accuracy of a saved model",
@@ -253,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="which part of the data set (default: val)")
     _add_data_flags(evaluate)
     _add_model_flags(evaluate)
-    _add_device_flag(evaluate)
+    _add_compute_flags(evaluate)
     evaluate.set_defaults(handler=commands.evaluate)
 
     listing = add("datasets", "list the data sets", "The data sets retrograd can train on.")
@@ -273,6 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    if getattr(args, "threads", None) is not None:
+        set_num_threads(args.threads)
     try:
         # overflow on the way to a NaN loss is reported by the training loop, in one line
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
