@@ -127,13 +127,30 @@ class CountingTensor(rg.Tensor):
         return super().__getitem__(key)
 
 
-def test_tensor_dataset_batches_by_one_fancy_index_per_tensor():
+def test_tensor_dataset_batches_by_one_fancy_index_per_tensor_and_keeps_a_subclass_getitem():
     X = CountingTensor(np.zeros((1000, 4), dtype=np.float32))
     y = CountingTensor(np.zeros(1000, dtype=np.int64))
     CountingTensor.reads = 0
     loader = rdata.DataLoader(rdata.TensorDataset(X, y), batch_size=100, shuffle=True)
     assert sum(1 for _ in loader) == 10
     assert CountingTensor.reads == 10 * 2
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_fast_batches_equal_indexing_the_tensors(requires_grad):
+    X = rg.randn(50, 3, requires_grad=requires_grad)
+    y = rg.randint(0, 4, (50,))
+    order = rg.Generator().manual_seed(3)
+    loader = rdata.DataLoader(rdata.TensorDataset(X, y), batch_size=7, shuffle=True,
+                              generator=order)
+    indices = rdata.BatchSampler(rdata.RandomSampler(range(50), generator=rg.Generator()
+                                                     .manual_seed(3)), 7, False)
+    for (xb, yb), batch in zip(loader, indices, strict=True):
+        assert xb.dtype == X.dtype and yb.dtype == y.dtype
+        np.testing.assert_array_equal(xb.detach().numpy(), X.detach().numpy()[batch])
+        np.testing.assert_array_equal(yb.numpy(), y.numpy()[batch])
+        assert not np.shares_memory(xb.detach().numpy(), X.detach().numpy())
+        assert (xb.grad_fn is not None) == requires_grad and yb.grad_fn is None
 
 
 def test_tensor_dataset_subclass_keeps_its_getitem():

@@ -18,6 +18,7 @@ import numpy as np
 
 from ...creation import as_tensor, randperm
 from ...random import Generator
+from ...recording import current
 from ...tensor import Tensor
 
 
@@ -198,6 +199,15 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
     return [Subset(dataset, indices[end - length:end]) for length, end in zip(lengths, ends)]
 
 
+def _take(tensor: Tensor, indices: np.ndarray) -> Tensor:
+    """``tensor[indices]``; for a plain tensor on the CPU that needs no gradient (the usual data
+    set), outside a recording of ``rg.compile``, one NumPy fancy index and no graph operation."""
+    if type(tensor) is Tensor and type(tensor.array) is np.ndarray and not tensor.requires_grad \
+            and current.tape is None:
+        return Tensor(tensor.array[indices])
+    return tensor[indices]
+
+
 def batch_getter(dataset: Dataset) -> Callable[[np.ndarray], list] | None:
     """A function taking a whole batch by one fancy index per tensor, when ``dataset`` is a
     ``TensorDataset`` or a ``Subset`` of one; None for other data sets.
@@ -207,7 +217,7 @@ def batch_getter(dataset: Dataset) -> Callable[[np.ndarray], list] | None:
     transform examples, say) keeps the per-example path, so that its override is used.
     """
     if type(dataset).__getitem__ is TensorDataset.__getitem__:
-        return lambda indices: [tensor[indices] for tensor in dataset.tensors]
+        return lambda indices: [_take(tensor, indices) for tensor in dataset.tensors]
     if type(dataset).__getitem__ is Subset.__getitem__:
         inner = batch_getter(dataset.dataset)
         if inner is not None:
