@@ -213,10 +213,11 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
             node._saved = None  # free what the forward kept, as soon as it has been used
         if state.anomaly_mode:
             check_backward(node, input_grads)
-        for index, (parent, input_grad) in enumerate(zip(node.parents, input_grads)):
-            if parent is None or input_grad is None:
+        for index, (target, meta, input_grad) in enumerate(
+                zip(node._next_nodes, node._input_meta, input_grads)):
+            if target is None or input_grad is None:
                 continue
-            target, shape, dtype, output_nr = parent
+            shape, dtype, output_nr = meta
             if input_grad.shape != shape:
                 input_grad = sum_to_shape(input_grad, shape, node, index) if tape is None else \
                     tape.apply(f"sum to {shape}", functools.partial(
@@ -255,19 +256,18 @@ def _nodes_leading_to(roots: list[Function], inputs: Sequence[Tensor]) -> set[Fu
         if id(root) in visited:
             continue
         visited.add(id(root))
-        stack = [(root, iter(root.parents))]
+        stack = [(root, iter(root._next_nodes))]
         while stack:
             node, parents = stack[-1]
             for parent in parents:
-                if parent is not None and isinstance(parent[0], Function) \
-                        and id(parent[0]) not in visited:
-                    visited.add(id(parent[0]))
-                    stack.append((parent[0], iter(parent[0].parents)))
+                if isinstance(parent, Function) and id(parent) not in visited:
+                    visited.add(id(parent))
+                    stack.append((parent, iter(parent._next_nodes)))
                     break
             else:
                 stack.pop()
-                if any(parent is not None and (id(parent[0]) in input_ids or parent[0] in needed)
-                       for parent in node.parents):
+                if any(parent is not None and (id(parent) in input_ids or parent in needed)
+                       for parent in node._next_nodes):
                     needed.add(node)
     return needed
 

@@ -40,7 +40,10 @@ _ONE_DEVICE = object()  # marks inputs of more than one array type
 _sequence_numbers = itertools.count()
 _FLOAT64, _FLOAT32 = xp.dtype(xp.float64), xp.dtype(xp.float32)
 _CONSTANT_TYPES = (int, float, xp.ndarray, xp.generic)  # non-tensor arguments an operation accepts
-_NO_GRADIENTS = {n: (False,) * n for n in range(1, 9)}  # needs_input_grad outside a graph
+# needs_input_grad tuples of up to four inputs, shared by the nodes: one new object fewer per
+# node for the cyclic garbage collector (issue 11)
+_NEEDS_INPUT_GRAD = {needs: needs for n in range(1, 5)
+                     for needs in itertools.product((False, True), repeat=n)}
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or to read saved tensors after they "
@@ -104,8 +107,8 @@ class Function:
                 raw_args = _on_one_device(args, raw_args)
             requires_grad = True in needs and state.grad_enabled
             # known before forward, so that forward saves only what the needed gradients use
-            ctx.needs_input_grad = tuple(needs) if requires_grad else \
-                _NO_GRADIENTS.get(len(needs)) or (False,) * len(needs)
+            needs = tuple(needs) if requires_grad else (False,) * len(needs)
+            ctx.needs_input_grad = _NEEDS_INPUT_GRAD.get(needs, needs)
             try:
                 out = cls.forward(ctx, *raw_args, **options)
             except ValueError as error:  # NumPy's broadcasting and shape errors
@@ -136,10 +139,21 @@ class Function:
         return result
 
     def _record(self, args: tuple, out: Any, result: Tensor) -> None:
-        # the edges to the inputs' nodes (a leaf tensor stands for itself), with the shape and
-        # dtype each input's gradient must have, and which output of its node the input is
-        self.parents = [(arg.grad_fn or arg, arg.array.shape, arg.array.dtype, arg.output_nr)
-                        if needed else None for arg, needed in zip(args, self.needs_input_grad)]
+        # The edges to the inputs' nodes (a leaf tensor stands for itself; None: no gradient),
+        # and apart from them the shape and dtype each input's gradient must have and which
+        # output of its node the input is. Apart, because the cyclic garbage collector tracks
+        # a tuple only while it holds tracked objects (nodes, tensors): the metadata tuples
+        # drop out of its walks, leaving it about two objects per node (issue 11).
+        nodes, meta = [], []
+        for arg, needed in zip(args, self.needs_input_grad):
+            if needed:
+                array = arg.array
+                nodes.append(arg.grad_fn or arg)
+                meta.append((array.shape, array.dtype, arg.output_nr))
+            else:
+                nodes.append(None)
+                meta.append(None)
+        self._next_nodes, self._input_meta = tuple(nodes), tuple(meta)
         # inputs are always created before the operations that use them, so processing nodes
         # by decreasing sequence number is a valid order for the backward walk
         self.sequence_number = next(_sequence_numbers)
@@ -176,8 +190,9 @@ class Function:
         saved = self._saved
         if not saved:
             return
-        if type(saved) is tuple:  # as forward gave it: a replay of rg.compile
+        if type(saved) is tuple:  # tuples for the collector (see _resolve_saved): lists to change
             saved = self._saved = list(saved)
+            self._saved_sources = list(self._saved_sources)
         for i, raw in enumerate(saved):
             if type(raw) is type(array) and array_module(array).may_share_memory(raw, array):
                 saved[i] = copy = raw.copy()
@@ -195,18 +210,21 @@ class Function:
             raws.append(raw)
             if raw is out:
                 sources.append(_OUTPUT)
-                versions.append((result._version_counter, 0))
+                versions += result._version_counter, 0
                 continue
             for arg in args:
                 if isinstance(arg, Tensor) and arg.array is raw:
                     sources.append(arg)
-                    versions.append((arg._version_counter, arg._version_counter[0]))
+                    versions += arg._version_counter, arg._version_counter[0]
                     break
             else:
                 sources.append(None)
-        self._saved = raws
-        self._saved_sources = sources
-        self._saved_versions = versions
+        # Tuples: once the cyclic garbage collector sees one that holds only arrays and numbers
+        # it stops tracking it (a list it tracks for ever). The versions are one flat tuple,
+        # (counter, version, counter, version...), not one tuple per tensor it would track.
+        self._saved = tuple(raws)
+        self._saved_sources = tuple(sources)
+        self._saved_versions = tuple(versions) if versions else ()
 
     def forget_saved_versions(self) -> None:
         """Stops checking that saved tensors kept their versions: ``rg.compile`` reuses this
@@ -224,13 +242,15 @@ class Function:
         saved = self._saved
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
-        for counter, version in self._saved_versions:
-            if counter[0] != version:
-                raise RuntimeError(
-                    f"one of the tensors needed to compute the gradient of "
-                    f"{type(self).__name__} was modified by an in-place operation: it is at "
-                    f"version {counter[0]}, expected version {version}. Do that change out of "
-                    f"place, or on a .clone() of the tensor.")
+        if self._saved_versions:  # counter, version, counter, version...
+            pairs = iter(self._saved_versions)
+            for counter, version in zip(pairs, pairs):
+                if counter[0] != version:
+                    raise RuntimeError(
+                        f"one of the tensors needed to compute the gradient of "
+                        f"{type(self).__name__} was modified by an in-place operation: it is "
+                        f"at version {counter[0]}, expected version {version}. Do that change "
+                        f"out of place, or on a .clone() of the tensor.")
         if not state.create_graph:
             return saved if self._forward_on_arrays else tuple(Tensor(raw) for raw in saved)
         tensors = []
@@ -248,7 +268,7 @@ class Function:
     @property
     def next_functions(self) -> tuple:
         """The inputs' nodes (a leaf tensor for a leaf input, None for no gradient)."""
-        return tuple(parent[0] if parent is not None else None for parent in self.parents)
+        return self._next_nodes
 
     def register_hook(self, hook) -> None:
         """Calls ``hook(grad)`` with the gradient of this node's output before it is used."""
@@ -294,12 +314,12 @@ class Function:
                 input_grads = self.backward(self, *[None if g is None else Tensor(g)
                                                    for g in self._materialized(grads)])
         input_grads = input_grads if isinstance(input_grads, tuple) else (input_grads,)
-        expected = len(self.parents)
+        expected = len(self._next_nodes)
         if len(input_grads) > expected and all(g is None for g in input_grads[expected:]):
             input_grads = input_grads[:expected]  # PyTorch allows trailing Nones
         if len(input_grads) != expected:
             raise RuntimeError(f"function {type(self).__name__}Backward returned an incorrect "
-                               f"number of gradients (expected {len(self.parents)}, got "
+                               f"number of gradients (expected {expected}, got "
                                f"{len(input_grads)})")
         if state.create_graph:
             return input_grads

@@ -130,8 +130,8 @@ class Walk:
         """The operation with its inputs' names, and the chain rule for each input."""
         variable, rule = self.variable_of(node), rule_for(node)
         inputs = [Input(self._constant_name(node, position), None) if parent is None else
-                  Input(self.variable_of(parent[0]).name, self.variable_of(parent[0]))
-                  for position, parent in enumerate(node.parents)]
+                  Input(self.variable_of(parent).name, self.variable_of(parent))
+                  for position, parent in enumerate(node.next_functions)]
         f = self.root.name
         named = Named([item.name for item in inputs], variable.name, f"∂{f}/∂{variable.name}")
         for position, item in enumerate(inputs):
@@ -174,14 +174,15 @@ class Walk:
         node = step.variable.node
         step.variable.gradient = _host(upstream)
         sent = node.run_backward(upstream)
-        for position, (parent, item) in enumerate(zip(node.parents, step.inputs)):
+        for position, (meta, item) in enumerate(zip(node._input_meta, step.inputs)):
             gradient = sent[position] if position < len(sent) else None
-            if parent is None or gradient is None:
+            if meta is None or gradient is None:
                 continue
-            if gradient.shape != parent[1]:  # the input was broadcast: the adjoint is a sum
-                gradient = sum_to_shape(gradient, parent[1])
+            shape, dtype, _ = meta
+            if gradient.shape != shape:  # the input was broadcast: the adjoint is a sum
+                gradient = sum_to_shape(gradient, shape)
                 item.formula += ", summed over the broadcast axes"
-            item.gradient = _host(gradient.astype(parent[2], copy=False))
+            item.gradient = _host(gradient.astype(dtype, copy=False))
             item.variable.paths.append((step.variable.name, item.gradient))
 
     def freed(self) -> bool:
@@ -225,20 +226,20 @@ def _collect(output: Tensor) -> tuple[list[Function], list[Tensor], dict[int, tu
     while stack:
         node = stack.pop()
         nodes.append(node)
-        for parent in node.parents:
-            if parent is not None and id(parent[0]) not in seen:
-                seen.add(id(parent[0]))
-                shapes[id(parent[0])] = parent[1]
-                if isinstance(parent[0], Function):
-                    stack.append(parent[0])
+        for parent, meta in zip(node.next_functions, node._input_meta):
+            if parent is not None and id(parent) not in seen:
+                seen.add(id(parent))
+                shapes[id(parent)] = meta[0]
+                if isinstance(parent, Function):
+                    stack.append(parent)
     nodes.sort(key=lambda node: node.sequence_number)
     leaves, seen_leaves = [], set()
     for node in nodes:
-        for parent in node.parents:
-            if parent is not None and not isinstance(parent[0], Function) \
-                    and id(parent[0]) not in seen_leaves:
-                seen_leaves.add(id(parent[0]))
-                leaves.append(parent[0])
+        for parent in node.next_functions:
+            if parent is not None and not isinstance(parent, Function) \
+                    and id(parent) not in seen_leaves:
+                seen_leaves.add(id(parent))
+                leaves.append(parent)
     return nodes, leaves, shapes
 
 
