@@ -509,6 +509,7 @@ class Tensor:
             if self._hooks is None:
                 self._hooks = []
             hooks = self._hooks
+            engine.expect_leaf_hooks()
         else:
             hooks = self.grad_fn.output_hooks(self.output_nr)
         # retain_grad's hook stays last, so that .grad is the gradient after every other hook
@@ -528,6 +529,7 @@ class Tensor:
         if hooks is None:
             hooks = self._post_accumulate_grad_hooks = []
         hooks.append(hook)
+        engine.expect_leaf_hooks()
         return RemovableHandle(hooks, hook)
 
     def retain_grad(self) -> None:

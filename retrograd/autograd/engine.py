@@ -124,6 +124,11 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
         needed = _nodes_leading_to([o.grad_fn for o in outputs if o.grad_fn is not None], inputs)
 
     hooked_leaves: dict[int, list] = {}  # id(leaf) -> [leaf, gradient summed so far]
+    # id(hooked leaf) -> edges of the graph into it not yet run: at 0, its gradient is complete
+    # and its hooks run, in the middle of the walk (as PyTorch's AccumulateGrad node does, so
+    # that a gradient all-reduce can start while backward goes on)
+    edges_left = _edges_into_hooked_leaves(outputs) if _leaf_hooks_in_use and inputs is None \
+        else None
 
     def deliver_to_leaf(leaf: Tensor, grad: Any) -> None:
         if leaf._hooks or getattr(leaf, "_post_accumulate_grad_hooks", None):
@@ -133,6 +138,18 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
                 tape.apply("add", _add, (entry[1], grad))
         else:
             store_in_leaf(leaf, grad)
+
+    def finish_leaf(leaf: Tensor) -> None:
+        entry = hooked_leaves.pop(id(leaf), None)
+        if entry is None:  # no gradient reached it
+            return
+        grad = entry[1]
+        if tape is not None and leaf._hooks:
+            grad = tape.apply("hooks", functools.partial(_call_hooks, leaf._hooks), (grad,),
+                              whole=True)
+        elif leaf._hooks:
+            grad = _call_hooks(leaf._hooks, grad)
+        store_in_leaf(leaf, grad)
 
     def store_in_leaf(leaf: Tensor, grad: Any) -> None:
         if captured is not None:
@@ -232,19 +249,50 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
                 deliver_to_node(target, input_grad, output_nr)
             else:
                 deliver_to_leaf(target, input_grad)
-    for leaf, grad in hooked_leaves.values():
-        if tape is not None and leaf._hooks:
-            grad = tape.apply("hooks", functools.partial(_call_hooks, leaf._hooks), (grad,),
-                              whole=True)
-        elif leaf._hooks:
-            grad = _call_hooks(leaf._hooks, grad)
-        store_in_leaf(leaf, grad)
+        if edges_left:
+            for target in node._next_nodes:
+                if id(target) in edges_left:
+                    edges_left[id(target)] -= 1
+                    if not edges_left[id(target)]:  # its gradient is complete: hooks run now
+                        del edges_left[id(target)]
+                        finish_leaf(target)
+    for leaf, _ in list(hooked_leaves.values()):  # leaves some path of the graph did not reach
+        finish_leaf(leaf)
     if tape is not None:
         tape.finish_backward()
 
     if captured is None:
         return None
     return [captured.get(id(tensor)) for tensor in inputs]
+
+
+_leaf_hooks_in_use = False  # set once a leaf gets a hook: then backward counts edges
+
+
+def expect_leaf_hooks() -> None:
+    """Called when a leaf gets a hook: from then on, backward finds when each hooked leaf's
+    gradient is complete (a walk over the graph first), instead of running leaf hooks at the
+    end."""
+    global _leaf_hooks_in_use
+    _leaf_hooks_in_use = True
+
+
+def _edges_into_hooked_leaves(outputs: Sequence[Tensor]) -> dict[int, int]:
+    """id(leaf) -> how many edges of the graph behind ``outputs`` lead to it, for the leaves
+    with hooks (an iterative walk over the nodes)."""
+    counts: dict[int, int] = {}
+    stack = [o.grad_fn for o in outputs if o.grad_fn is not None]
+    seen = {id(node) for node in stack}
+    while stack:
+        for target in stack.pop()._next_nodes:
+            if isinstance(target, Function):
+                if id(target) not in seen:
+                    seen.add(id(target))
+                    stack.append(target)
+            elif target is not None and (target._hooks or
+                                         getattr(target, "_post_accumulate_grad_hooks", None)):
+                counts[id(target)] = counts.get(id(target), 0) + 1
+    return counts
 
 
 def _nodes_leading_to(roots: list[Function], inputs: Sequence[Tensor]) -> set[Function]:

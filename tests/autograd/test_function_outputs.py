@@ -151,6 +151,27 @@ def test_post_accumulate_grad_hook_sees_the_accumulated_gradient():
     check_scenario(scenario)
 
 
+def test_leaf_hooks_run_as_soon_as_the_leaf_gradient_is_complete():
+    # PyTorch runs a leaf's hooks in its AccumulateGrad node, in the middle of backward: what
+    # DistributedDataParallel needs to start each all-reduce while backward goes on
+    def scenario(lib):
+        x = lib.tensor(data(3), requires_grad=True)
+        w1 = lib.tensor(data(3) + 1, requires_grad=True)
+        w2 = lib.tensor(data(3) + 2, requires_grad=True)
+        events = []
+        for name, leaf in (("w1", w1), ("w2", w2)):
+            leaf.register_post_accumulate_grad_hook(lambda p, name=name: events.append(name))
+        x.register_hook(lambda g: events.append("x") or None)
+        h = x * w1  # w1 is used twice: its hook runs once, after both uses
+        h = h * w1
+        y = h * w2
+        y.register_hook(lambda g: events.append("y") or None)
+        h.register_hook(lambda g: events.append("h") or None)
+        (y * y).sum().backward()
+        return events, x.grad, w1.grad, w2.grad
+    check_scenario(scenario)
+
+
 def test_post_accumulate_grad_hook_on_a_non_leaf_raises():
     both_raise(lambda lib: (lib.ones(2, requires_grad=True) * 2)
                .register_post_accumulate_grad_hook(lambda p: None), RuntimeError, "non-leaf")
