@@ -251,6 +251,17 @@ class Callback:
     def on_epoch_begin(self, trainer: "Trainer", epoch: int) -> None:
         pass
 
+    def on_after_backward(self, trainer: "Trainer") -> None:
+        """After ``loss.backward()``: the gradients are in ``.grad`` (averaged over the ranks
+        under ``DistributedDataParallel``)."""
+
+    def on_before_step(self, trainer: "Trainer") -> None:
+        """Just before ``optimizer.step()``: the place to clip or check the gradients.
+
+        With ``compile=True`` this hook and ``on_after_backward`` are part of the recorded
+        step: their tensor work is replayed at every step, their other Python runs only while
+        recording (reading a value, ``.item()``, makes the step run eagerly instead)."""
+
     def on_batch_end(self, trainer: "Trainer", step: int, loss: float,
                      accuracy: float | None) -> None:
         """After each optimizer step; ``loss`` and ``accuracy`` are the epoch's running means."""
@@ -470,7 +481,7 @@ class Trainer:
                 if step % self.log_every == 0:
                     totals.read()  # a NaN raises here, before this step's update
                 loss.backward()
-                self.optimizer.step()
+                self._update()
             self._call("on_batch_end", step, totals.loss, totals.accuracy)
         totals.read()
         val_loss, val_acc = (evaluate(self.model, self.loss_fn, self.val_loader)
@@ -492,8 +503,14 @@ class Trainer:
         output = self.model(inputs)
         loss = self.loss_fn(output, targets)
         loss.backward()
-        self.optimizer.step()
+        self._update()
         return loss, output
+
+    def _update(self) -> None:
+        """After backward: the callbacks' seam, then the optimizer's step."""
+        self._call("on_after_backward")
+        self._call("on_before_step")
+        self.optimizer.step()
 
     def _call(self, hook: str, *args: Any) -> None:
         for callback in self.callbacks:

@@ -274,3 +274,38 @@ def test_bad_arguments():
         fit(model, F.cross_entropy, optimizer, [(rg.tensor(X), rg.tensor(y))], -1)
     with pytest.raises(TypeError, match=r"batches \(inputs, targets\)"):
         fit(model, F.cross_entropy, optimizer, [rg.tensor(X)], 1)
+
+
+class ClipAfterBackward(Callback):
+    """Clips the gradients between backward and step, and counts the seam's calls."""
+
+    def __init__(self):
+        self.calls = []
+
+    def on_after_backward(self, trainer):
+        self.calls.append("after_backward")
+
+    def on_before_step(self, trainer):
+        self.calls.append("before_step")
+        rg.nn.utils.clip_grad_norm_(trainer.model.parameters(), 0.05)
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_the_seam_between_backward_and_step_clips_as_a_hand_written_loop(compile):
+    X, y, _, _ = toy_data()
+    model, reference = toy_model(), toy_model()
+    clip = ClipAfterBackward()
+    loader = DataLoader(TensorDataset(X, y), batch_size=16)
+    optimizer = rg.optim.SGD(model.parameters(), lr=0.5)
+    fit(model, F.cross_entropy, optimizer, loader, 2, callbacks=[clip], compile=compile)
+    reference_optimizer = rg.optim.SGD(reference.parameters(), lr=0.5)
+    for _ in range(2):
+        for xb, yb in loader:
+            reference_optimizer.zero_grad()
+            F.cross_entropy(reference(xb), yb).backward()
+            rg.nn.utils.clip_grad_norm_(reference.parameters(), 0.05)
+            reference_optimizer.step()
+    for (name, ours), theirs in zip(weights(model).items(), weights(reference).values()):
+        np.testing.assert_array_equal(ours, theirs, err_msg=name)
+    if not compile:  # replays run the callbacks' tensor work, not their Python counting
+        assert clip.calls == ["after_backward", "before_step"] * 2 * len(loader)
