@@ -5,8 +5,10 @@ import argparse
 import csv
 import json
 import os
+import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any, Sequence
 
 from .. import __version__
@@ -359,3 +361,18 @@ def datasets(args: argparse.Namespace) -> int:
             for info in available().values()]
     print(_table(["name", "examples", "features", "classes", "description"], rows))
     return 0
+
+
+# -- retrograd run -------------------------------------------------------------------------------
+
+def run(args: argparse.Namespace) -> int:
+    """``retrograd run -n N SCRIPT [ARGS...]``: SCRIPT in N processes under MPI (the mpiexec
+    installed beside this Python by the mpich wheel); returns mpiexec's exit status."""
+    mpiexec = Path(sys.executable).parent / "mpiexec"
+    if not mpiexec.is_file():
+        raise CommandError(f"no mpiexec beside {sys.executable}: "
+                           f"pip install 'retrograd[distributed]'")
+    if not os.path.isfile(args.script):
+        raise CommandError(f"{args.script}: no such script")
+    command = [str(mpiexec), "-n", str(args.n), sys.executable, args.script, *args.args]
+    return subprocess.run(command).returncode

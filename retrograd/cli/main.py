@@ -8,6 +8,7 @@
     retrograd datasets
     retrograd check my_network.py          # checks the gradients of a hand-written backward
     retrograd explain "(u + v) * w" --at u=2,v=3,w=4   # backprop step by step, and its graph
+    retrograd run -n 2 train_ddp.py        # a script in 2 processes over MPI (data-parallel)
 
 Every hyper-parameter is a flag; ``retrograd COMMAND --help`` lists them with their defaults.
 Bad input ends with one line on stderr and a non-zero exit status (2 for a bad command line,
@@ -263,6 +264,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = add("datasets", "list the data sets", "The data sets retrograd can train on.")
     listing.set_defaults(handler=commands.datasets)
+
+    run = add("run", "run a script in N processes (data-parallel, over MPI)",
+              "Run SCRIPT in N processes with mpiexec (pip install 'retrograd[distributed]'); "
+              "in the script, retrograd.distributed.init_process_group() gives each its rank. "
+              "Exits with mpiexec's status: non-zero when any process fails.")
+    run.add_argument("-n", type=positive_int, required=True, metavar="N",
+                     help="the number of processes")
+    run.add_argument("script", metavar="SCRIPT", help="the Python script to run")
+    run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
+                     help="the script's own arguments")
+    run.set_defaults(handler=commands.run)
     check_cli.add_parser(subcommands)
     explain_cli.add_parser(subcommands)
     return parser
