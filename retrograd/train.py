@@ -36,10 +36,14 @@ import sys
 import time
 from typing import Any, Callable, Iterable, Sequence, TextIO
 
+import numpy as np
+
+from . import distributed as dist
 from .autograd.grad_mode import no_grad
 from .backend import array_module, backend_of
 from .compiler import CompiledFunction
 from .device import CPU, DeviceLike, as_device, device
+from .nn.parallel import DistributedDataParallel
 from .optim.lr_scheduler import ReduceLROnPlateau
 from .random import default_generator
 from .serialization import load, save
@@ -196,6 +200,17 @@ class _Totals:
             self.correct += sum(counts)
         self.losses, self.sizes, self.counts = [], [], []
 
+    def reduce(self) -> None:
+        """Sums the totals of every rank (a world of one: nothing), so that each rank's means
+        are those of the whole epoch."""
+        if dist.is_initialized() and dist.get_world_size() > 1:
+            sums = Tensor(np.array([self.loss_sum, self.correct, self.seen,
+                                    not self.has_accuracy], dtype=np.float64))
+            dist.all_reduce(sums)
+            self.loss_sum, correct, self.seen, no_accuracy = sums.array.tolist()
+            self.correct, self.seen = int(correct), int(self.seen)
+            self.has_accuracy = not no_accuracy
+
     @property
     def loss(self) -> float:
         return self.loss_sum / self.seen if self.seen else math.nan
@@ -229,6 +244,7 @@ def evaluate(model, loss_fn: LossFn, loader: Iterable) -> tuple[float, float | N
                 output = model(inputs)
                 totals.add(loss_fn(output, targets), output, targets)
         totals.read()
+        totals.reduce()
     finally:
         model.train(was_training)
     return totals.loss, totals.accuracy
@@ -242,8 +258,12 @@ class Callback:
     to stop after this epoch.
 
     A callback with state that must survive a resume returns it from ``state_dict`` (it goes into
-    checkpoints) and takes it back in ``load_state_dict``.
+    checkpoints) and takes it back in ``load_state_dict``. In a distributed run every rank calls
+    its callbacks, with the metrics of all ranks, except those with ``rank_zero_only`` (the
+    progress bar): they run on rank 0 alone.
     """
+
+    rank_zero_only = False
 
     def on_train_begin(self, trainer: "Trainer") -> None:
         pass
@@ -360,6 +380,8 @@ class ProgressBar(Callback):
     """A progress bar per epoch with the live loss and accuracy when ``stream`` is a terminal
     and tqdm is installed; otherwise one plain line per epoch (logs, pipes, notebooks' files)."""
 
+    rank_zero_only = True
+
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
         self.bar = None
@@ -416,6 +438,17 @@ def _loader_generators(*loaders: Any) -> list:
     return found
 
 
+def _epoch_samplers(loader: Any) -> list:
+    """The samplers of ``loader`` with ``set_epoch`` (``DistributedSampler``)."""
+    batch_sampler = getattr(loader, "batch_sampler", None)
+    owners = (getattr(loader, "sampler", None), getattr(batch_sampler, "sampler", None))
+    found: list = []
+    for sampler in owners:
+        if hasattr(sampler, "set_epoch") and all(sampler is not s for s in found):
+            found.append(sampler)
+    return found
+
+
 class Trainer:
     """Trains ``model`` with ``optimizer`` on the batches ``(inputs, targets)`` of
     ``train_loader``; see ``fit`` for the arguments. Holds the state of a run: ``epoch`` (epochs
@@ -444,6 +477,13 @@ class Trainer:
         self.epochs = 0
         self.stop_training = False
 
+    @property
+    def module(self) -> Any:
+        """The model itself, out of its ``DistributedDataParallel`` if it has one: what
+        checkpoints hold (they load without DDP), what pictures and summaries show."""
+        model = self.model
+        return model.module if isinstance(model, DistributedDataParallel) else model
+
     def fit(self, epochs: int, resume: str | os.PathLike | None = None) -> History:
         """Trains until ``epochs`` epochs in all are done (counting those of a resumed
         checkpoint), or a callback stops it. Returns the history."""
@@ -465,6 +505,8 @@ class Trainer:
         lr = self.optimizer.param_groups[0]["lr"]
         self._call("on_epoch_begin", epoch)
         self.model.train()
+        for sampler in _epoch_samplers(self.train_loader):
+            sampler.set_epoch(epoch - 1)  # DistributedSampler: a new order each epoch
         totals = _Totals(epoch)
         for step, batch in enumerate(self.train_loader, start=1):
             inputs, targets = _batch(batch, self.device)
@@ -484,7 +526,8 @@ class Trainer:
                 self._update()
             self._call("on_batch_end", step, totals.loss, totals.accuracy)
         totals.read()
-        val_loss, val_acc = (evaluate(self.model, self.loss_fn, self.val_loader)
+        totals.reduce()
+        val_loss, val_acc = (evaluate(self.module, self.loss_fn, self.val_loader)
                              if self.val_loader is not None else (None, None))
         if isinstance(self.scheduler, ReduceLROnPlateau):
             self.scheduler.step(totals.loss if val_loss is None else val_loss)
@@ -513,8 +556,10 @@ class Trainer:
         self.optimizer.step()
 
     def _call(self, hook: str, *args: Any) -> None:
+        rank = dist.get_rank() if dist.is_initialized() else 0
         for callback in self.callbacks:
-            getattr(callback, hook)(self, *args)
+            if rank == 0 or not callback.rank_zero_only:
+                getattr(callback, hook)(self, *args)
 
     # -- checkpoints ----------------------------------------------------------------------------
 
@@ -523,15 +568,23 @@ class Trainer:
         callbacks' state and the random generators' states."""
         return {
             "epoch": self.epoch,
-            "model": self.model.state_dict(),
+            "model": self.module.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
             "history": self.history.records,
             "callbacks": [callback.state_dict() for callback in self.callbacks],
-            "rng": {"global": default_generator.get_state(),
-                    "loaders": [g.get_state() for g in _loader_generators(self.train_loader,
-                                                                          self.val_loader)]},
+            "rng": self._generator_states(),
         }
+
+    def _generator_states(self) -> dict[str, Any]:
+        states = {"global": default_generator.get_state(),
+                  "loaders": [g.get_state() for g in _loader_generators(self.train_loader,
+                                                                        self.val_loader)]}
+        if dist.is_initialized() and dist.get_world_size() > 1:  # every rank draws its own
+            ranks: list = [None] * dist.get_world_size()
+            dist.all_gather_object(ranks, states)
+            states = {**ranks[0], "ranks": ranks}
+        return states
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restores what ``state_dict`` returned (the same model, optimizer, scheduler,
@@ -540,26 +593,37 @@ class Trainer:
         if missing:
             raise ValueError(f"not a training checkpoint: it lacks {sorted(missing)} (a bare "
                              f"state_dict goes into model.load_state_dict instead)")
-        self.model.load_state_dict(state["model"])
+        self.module.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state.get("scheduler") is not None:
             self.scheduler.load_state_dict(state["scheduler"])
         for callback, saved in zip(self.callbacks, state.get("callbacks", [])):
             callback.load_state_dict(saved)
+        rng = state["rng"]
+        world = dist.get_world_size() if dist.is_initialized() else 1
+        if len(rng.get("ranks", [rng])) != world:
+            raise ValueError(f"the checkpoint was saved by a run of {len(rng.get('ranks', [rng]))} "
+                             f"process(es), this one has {world}: resume it with as many to go "
+                             f"on exactly")
+        if world > 1:
+            rng = rng["ranks"][dist.get_rank()]
         generators = _loader_generators(self.train_loader, self.val_loader)
-        if len(generators) != len(state["rng"]["loaders"]):
-            raise ValueError(f"the checkpoint saved {len(state['rng']['loaders'])} loader "
+        if len(generators) != len(rng["loaders"]):
+            raise ValueError(f"the checkpoint saved {len(rng['loaders'])} loader "
                              f"generators, these loaders have {len(generators)}: build the "
                              f"loaders as in the saved run to resume it exactly")
-        default_generator.set_state(state["rng"]["global"])
-        for generator, saved in zip(generators, state["rng"]["loaders"]):
+        default_generator.set_state(rng["global"])
+        for generator, saved in zip(generators, rng["loaders"]):
             generator.set_state(saved)
         self.history = History(state["history"])
         self.epoch = state["epoch"]
 
     def save_checkpoint(self, path: str | os.PathLike, **extra: Any) -> None:
-        """Saves ``state_dict()`` (and ``extra`` entries, e.g. a configuration) atomically."""
-        save({**self.state_dict(), **extra}, path)
+        """Saves ``state_dict()`` (and ``extra`` entries, e.g. a configuration) atomically; in
+        a distributed run every rank must call it, and rank 0 writes the file."""
+        state = self.state_dict()
+        if not dist.is_initialized() or dist.get_rank() == 0:
+            save({**state, **extra}, path)
 
     def load_checkpoint(self, path: str | os.PathLike) -> dict[str, Any]:
         """Restores a checkpoint written by ``save_checkpoint``; returns the whole dict."""

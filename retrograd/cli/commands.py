@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .. import __version__
+from .. import distributed as dist
 from ..backend import backend_for
 from ..check.diagnose import DiagnosisCallback
 from ..creation import zeros
 from ..datasets import available
 from ..device import as_device, checked_index, device
 from ..nn import summary
+from ..nn.parallel import DistributedDataParallel
 from ..serialization import load
 from ..train import EarlyStopping, ModelCheckpoint, NonFiniteLossError, ProgressBar, Trainer
 from ..train import evaluate as evaluate_model
@@ -38,6 +40,7 @@ from .experiment import (
 from .models import build_model, describe
 
 CHECKPOINT = "checkpoint.npz"
+LAUNCHED = "RETROGRAD_NPROC_LAUNCHED"  # set by `train --nproc N` in the processes it starts
 DIAGNOSIS_EXAMPLES = 256  # the fixed batch of --diagnose: the first training examples
 
 
@@ -109,10 +112,13 @@ def _device(args: argparse.Namespace) -> device:
 def make_trainer(config: dict[str, Any], data: Data, callbacks: Sequence = (),
                  target: device | None = None, compile: bool = False) -> Trainer:
     """A Trainer for ``config`` on ``data`` (on ``target``, default the CPU): loaders, model,
-    loss, optimizer, schedule; ``compile``: its step replayed by rg.compile."""
+    loss, optimizer, schedule; ``compile``: its step replayed by rg.compile. In a distributed
+    run (``--nproc``) the model trains inside ``DistributedDataParallel``."""
     train_loader, val_loader = loaders(data, config)
     model = build_model(config, data.input_shape, data.n_classes)
     optimizer = build_optimizer(config, model)
+    if dist.is_initialized() and dist.get_world_size() > 1:
+        model = DistributedDataParallel(model)
     return Trainer(model, build_loss(config, data.n_classes), optimizer, train_loader,
                    val_loader, build_scheduler(config, optimizer), callbacks, device=target,
                    compile=compile)
@@ -160,13 +166,13 @@ def _write_run(trainer: Trainer, data: Data, config: dict[str, Any], out: str) -
     if data.n_features == 2 and trainer.history.records:
         accuracy = trainer.history.records[-1]["val_acc"]
         picture = plots.decision_boundary(
-            trainer.model, data.X_val, data.y_val, os.path.join(out, "decision_boundary.png"),
+            trainer.module, data.X_val, data.y_val, os.path.join(out, "decision_boundary.png"),
             f"{config['dataset']}: {data.val_name} accuracy {_percent(accuracy)}")
         pictures += [picture] if picture else []
     written = ["metrics.csv"] + [os.path.basename(path) for path in pictures]
     for callback in trainer.callbacks:
         if isinstance(callback, DiagnosisCallback):
-            written += _write_gradient_norms(callback, trainer.model, out)
+            written += _write_gradient_norms(callback, trainer.module, out)
     return written
 
 
@@ -205,8 +211,47 @@ def _write_gradient_norms(diagnosis: DiagnosisCallback, model: Any, out: str) ->
     return ["diagnosis/"] + ([os.path.basename(picture)] if picture else [])
 
 
+def _launch_processes(args: argparse.Namespace) -> int:
+    """``retrograd train --nproc N``, first call: the same command in N processes under
+    mpiexec, which all write to one run folder (chosen here, so that they agree)."""
+    mpiexec = _mpiexec()
+    command = list(args.argv)
+    if not args.out and not args.resume:
+        command += ["--out", _new_folder(os.path.join("runs", complete(_given(args))["dataset"]))]
+    return subprocess.run([str(mpiexec), "-n", str(args.nproc), sys.executable, "-m",
+                           "retrograd", *command], env={**os.environ, LAUNCHED: "1"}).returncode
+
+
+def _join_processes(args: argparse.Namespace) -> None:
+    """A process of ``--nproc N``: joins the others; only rank 0 prints."""
+    dist.init_process_group("mpi")
+    if dist.get_world_size() != args.nproc:
+        raise CommandError(f"--nproc {args.nproc}, but MPI started {dist.get_world_size()} "
+                           f"process(es)")
+    if args.device != "cpu":
+        raise CommandError("--nproc trains on the CPU (MPI moves host memory); drop --device")
+    if dist.get_rank() != 0:
+        sys.stdout = open(os.devnull, "w")
+
+
 def train(args: argparse.Namespace) -> int:
-    """``retrograd train``: trains (or resumes) one run and writes its folder; exit status."""
+    """``retrograd train``: trains (or resumes) one run and writes its folder; exit status.
+    With ``--nproc N``, in N processes, data-parallel."""
+    if args.nproc > 1:
+        if LAUNCHED not in os.environ:
+            return _launch_processes(args)
+        _join_processes(args)
+        try:
+            return _train(args)
+        except BaseException as error:  # reported on this rank; the others may be waiting
+            message = " ".join(str(error).split()) or type(error).__name__
+            print(f"retrograd train: error on rank {dist.get_rank()}: {message}",
+                  file=sys.stderr)
+            dist.abort(1)
+    return _train(args)
+
+
+def _train(args: argparse.Namespace) -> int:
     given = _given(args)
     target = _device(args)
     checkpoint = None
@@ -233,29 +278,37 @@ def train(args: argparse.Namespace) -> int:
                            args.compile)
     if checkpoint is not None:
         trainer.load_state_dict(checkpoint)
-    _write_json(os.path.join(out, "config.json"), config)
+    processes = dist.get_world_size() if dist.is_initialized() else 1
+    writes = not dist.is_initialized() or dist.get_rank() == 0  # one process writes the folder
+    if writes:
+        _write_json(os.path.join(out, "config.json"), config)
+    batch = f"batch {config['batch_size']}" + ("" if processes == 1 else (
+        f" per process, {processes} processes (batch {processes * config['batch_size']} in "
+        f"all)"))
     print(f"training {describe(config)} on {config['dataset']}: {len(data.y_train)} training "
           f"and {len(data.y_val)} {data.val_name} examples; {config['optimizer']} lr "
-          f"{config['lr']:g}, batch {config['batch_size']}, {config['epochs']} epochs"
+          f"{config['lr']:g}, {batch}, {config['epochs']} epochs"
           + ("" if target.type == "cpu" else f", on {target}"), flush=True)
     example = zeros(config["batch_size"], *data.input_shape, device=target)
-    print(summary(trainer.model, input_data=example, verbose=0), flush=True)
+    print(summary(trainer.module, input_data=example, verbose=0), flush=True)
     start = time.perf_counter()
     try:
         trainer.fit(config["epochs"])
     except NonFiniteLossError as error:
-        _write_run(trainer, data, config, out)
+        if writes:
+            _write_run(trainer, data, config, out)
         kept = (f"the last good checkpoint, from epoch {saver.last_saved_epoch}, is "
                 f"{saver.path}" if saver.last_saved_epoch else "no epoch finished, so no "
                 "checkpoint was written")
         raise CommandError(f"{error}; {kept}") from None
     except KeyboardInterrupt:
-        _write_run(trainer, data, config, out)
+        if writes:
+            _write_run(trainer, data, config, out)
         if saver.last_saved_epoch:
             print(f"stopped after epoch {saver.last_saved_epoch}; go on with: retrograd train "
                   f"--resume {saver.path}", file=sys.stderr)
         raise
-    written = _write_run(trainer, data, config, out)
+    written = _write_run(trainer, data, config, out) if writes else []
     print(_summary(trainer, data, time.perf_counter() - start))
     print(f"run folder {out}: {', '.join(['config.json', CHECKPOINT] + written)}")
     return 0
@@ -365,13 +418,19 @@ def datasets(args: argparse.Namespace) -> int:
 
 # -- retrograd run -------------------------------------------------------------------------------
 
-def run(args: argparse.Namespace) -> int:
-    """``retrograd run -n N SCRIPT [ARGS...]``: SCRIPT in N processes under MPI (the mpiexec
-    installed beside this Python by the mpich wheel); returns mpiexec's exit status."""
+def _mpiexec() -> Path:
+    """The mpiexec installed beside this Python (by the mpich wheel)."""
     mpiexec = Path(sys.executable).parent / "mpiexec"
     if not mpiexec.is_file():
         raise CommandError(f"no mpiexec beside {sys.executable}: "
                            f"pip install 'retrograd[distributed]'")
+    return mpiexec
+
+
+def run(args: argparse.Namespace) -> int:
+    """``retrograd run -n N SCRIPT [ARGS...]``: SCRIPT in N processes under MPI (the mpiexec
+    installed beside this Python by the mpich wheel); returns mpiexec's exit status."""
+    mpiexec = _mpiexec()
     if not os.path.isfile(args.script):
         raise CommandError(f"{args.script}: no such script")
     command = [str(mpiexec), "-n", str(args.n), sys.executable, args.script, *args.args]

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import datasets, nn, optim
+from .. import distributed as dist
 from ..backend import array_module
 from ..creation import randperm
 from ..nn import functional as F
@@ -19,7 +20,7 @@ from ..optim import lr_scheduler
 from ..random import Generator
 from ..serialization import load
 from ..tensor import Tensor
-from ..utils.data import DataLoader, TensorDataset
+from ..utils.data import DataLoader, DistributedSampler, TensorDataset
 from .models import MODEL_DEFAULTS, is_convolutional, keep_used_options
 
 # Every flag that changes what is trained (the run folder and --resume are not part of it).
@@ -157,10 +158,17 @@ def load_data(config: dict[str, Any]) -> Data:
 
 def loaders(data: Data, config: dict[str, Any]) -> tuple[DataLoader, DataLoader]:
     """Training batches shuffled by their own generator seeded with ``seed`` (so the order
-    is part of the checkpoint), and validation batches in order."""
-    shuffle = Generator().manual_seed(config["seed"])
-    train = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=config["batch_size"],
-                       shuffle=True, generator=shuffle)
+    is part of the checkpoint), and validation batches in order. In a distributed run, each
+    process takes its share of every epoch's permutation (``DistributedSampler``, seeded with
+    ``seed`` and the epoch), in batches of ``batch_size``; each evaluates the whole
+    validation set."""
+    examples = TensorDataset(data.X_train, data.y_train)
+    if dist.is_initialized() and dist.get_world_size() > 1:
+        train = DataLoader(examples, batch_size=config["batch_size"],
+                           sampler=DistributedSampler(examples, seed=config["seed"]))
+    else:
+        train = DataLoader(examples, batch_size=config["batch_size"], shuffle=True,
+                           generator=Generator().manual_seed(config["seed"]))
     val = DataLoader(TensorDataset(data.X_val, data.y_val), batch_size=1024)
     return train, val
 

@@ -215,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_flags(train)
     _add_model_flags(train)
     _add_training_flags(train, grid=False)
+    train.add_argument("--nproc", type=positive_int, default=1, metavar="N",
+                       help="train data-parallel in N processes over MPI (pip install "
+                       "'retrograd[distributed]'); --batch-size is per process (default: 1)")
     train.add_argument("--out", metavar="DIR",
                        help="the run folder (default: runs/<dataset>-<date>-<time>)")
     train.add_argument("--resume", metavar="CHECKPOINT",
@@ -290,6 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # `train --nproc` starts it again
     if getattr(args, "threads", None) is not None:
         set_num_threads(args.threads)
     try:

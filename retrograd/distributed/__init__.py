@@ -23,6 +23,7 @@ from .collectives import (
 )
 from .process_group import (
     ProcessGroup,
+    abort,
     destroy_process_group,
     get_rank,
     get_world_size,
@@ -31,6 +32,7 @@ from .process_group import (
     is_initialized,
 )
 
-__all__ = ["ProcessGroup", "ReduceOp", "Work", "all_gather", "all_gather_object", "all_reduce",
-           "barrier", "broadcast", "broadcast_object_list", "destroy_process_group", "get_rank",
-           "get_world_size", "init_process_group", "is_available", "is_initialized", "reduce"]
+__all__ = ["ProcessGroup", "ReduceOp", "Work", "abort", "all_gather", "all_gather_object",
+           "all_reduce", "barrier", "broadcast", "broadcast_object_list",
+           "destroy_process_group", "get_rank", "get_world_size", "init_process_group",
+           "is_available", "is_initialized", "reduce"]

@@ -116,6 +116,17 @@ def _abort_on_exception(kind: type, value: BaseException, tb: Any) -> None:
     _mpi().COMM_WORLD.Abort(1)
 
 
+def abort(exit_code: int = 1) -> None:
+    """Ends every process of the job now (``MPI_Abort``), as an uncaught exception does: for a
+    rank that met an error it has already reported, while the others may be waiting for it in
+    a collective. In a world of one, exits this process."""
+    if _default_group is not None and _default_group.size() > 1:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        _mpi().COMM_WORLD.Abort(exit_code)
+    sys.exit(exit_code)
+
+
 def destroy_process_group(group: ProcessGroup | None = None) -> None:
     """Forgets the default process group (``init_process_group`` may be called again)."""
     global _default_group, _previous_excepthook

@@ -64,6 +64,29 @@ def test_two_ranks_of_batch_b_equal_one_process_of_batch_2b(model_name, optimize
 
 
 @needs_mpi
+def test_fit_on_two_ranks_equals_fit_on_one_with_the_batches_together(tmp_path):
+    from retrograd.train import fit
+    from retrograd.utils.data import DataLoader, TensorDataset
+
+    done = launch("fit", tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rank0, rank1 = ranks_saved(tmp_path)
+    model = build_model("mlp", seed=0)
+    x, y = batch_of_step("mlp", 0, 16 * BATCH)
+    # DistributedSampler without shuffling deals example i to rank i % 2: each step's two
+    # local batches are together the next 2B examples in order
+    history = fit(model, F.cross_entropy, build_optimizer("sgd", model.parameters()),
+                  DataLoader(TensorDataset(x, y), batch_size=2 * BATCH), epochs=2,
+                  val_loader=DataLoader(TensorDataset(x, y), batch_size=50))
+    for key in rank0:
+        np.testing.assert_array_equal(rank0[key], rank1[key], err_msg=key)
+    np.testing.assert_allclose(rank0["train_loss"], history["train_loss"], rtol=1e-5)
+    np.testing.assert_allclose(rank0["val_loss"], history["val_loss"], rtol=1e-5)
+    for name, p in model.named_parameters():
+        np.testing.assert_allclose(rank0[name], p.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+@needs_mpi
 def test_no_sync_accumulates_locally_then_averages_everything(tmp_path):
     done = launch("no_sync", tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]

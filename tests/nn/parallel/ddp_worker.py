@@ -2,7 +2,7 @@
 mpiexec; writes what it saw to OUT/rank<r>.npz.
 
     python ddp_worker.py CASE OUT     # CASE: equivalence-<model>-<optimizer>, no_sync,
-                                      # unused, unused_error, overlap
+                                      # unused, unused_error, overlap, fit
 """
 import sys
 from pathlib import Path
@@ -93,6 +93,23 @@ def overlap() -> dict:
     return {"events": np.array(events)}
 
 
+def fit_run(world_batch: int) -> dict:
+    """``rg.train.fit`` on a DDP model, each rank on its DistributedSampler's share."""
+    from retrograd.train import fit
+    from retrograd.utils.data import DataLoader, DistributedSampler, TensorDataset
+
+    model = DistributedDataParallel(build_model("mlp", seed=dist.get_rank()))
+    x, y = batch_of_step("mlp", 0, 8 * world_batch)
+    examples = TensorDataset(x, y)
+    loader = DataLoader(examples, batch_size=world_batch // dist.get_world_size(),
+                        sampler=DistributedSampler(examples, shuffle=False))
+    history = fit(model, F.cross_entropy, build_optimizer("sgd", model.parameters()), loader,
+                  epochs=2, val_loader=DataLoader(examples, batch_size=50))
+    return {"train_loss": np.array(history["train_loss"]),
+            "val_loss": np.array(history["val_loss"]),
+            **{name: p.detach().numpy() for name, p in model.module.named_parameters()}}
+
+
 def main() -> None:
     case, out = sys.argv[1], Path(sys.argv[2])
     dist.init_process_group("mpi")
@@ -103,6 +120,8 @@ def main() -> None:
         saved = no_sync()
     elif case == "overlap":
         saved = overlap()
+    elif case == "fit":
+        saved = fit_run(world_batch=2 * BATCH)
     else:
         saved = unused(find_unused_parameters=case == "unused")
     np.savez(out / f"rank{dist.get_rank()}.npz", **saved)
