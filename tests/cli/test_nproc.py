@@ -6,21 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from mpi_jobs import launch, needs_mpi
 
-import retrograd.distributed as dist
-
-RETROGRAD = [sys.executable, "-m", "retrograd"]
-
-pytestmark = pytest.mark.skipif(
-    not ((Path(sys.executable).parent / "mpiexec").exists() and dist.is_available()),
-    reason="MPI is not installed: pip install 'retrograd[distributed]'")
+pytestmark = needs_mpi
 
 
 def train(*flags: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    return subprocess.run([*RETROGRAD, "train", "--samples", "200", *flags], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=180)
+    return launch(sys.executable, "-m", "retrograd", "train", "--samples", "200", *flags,
+                  cwd=cwd, timeout=180)
 
 
 def metrics(folder: Path) -> list[dict]:

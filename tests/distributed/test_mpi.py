@@ -1,12 +1,11 @@
 """retrograd.distributed on real MPI jobs (mpiexec -n 2), and in a world of one process."""
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from mpi_jobs import MPIEXEC, launch, needs_mpi
 
 import retrograd as rg
 import retrograd.distributed as dist
@@ -14,20 +13,6 @@ from retrograd.cli.main import main
 from retrograd.distributed import process_group
 
 SCRIPTS = Path(__file__).parent / "scripts"
-MPIEXEC = Path(sys.executable).parent / "mpiexec"
-ROOT = Path(rg.__file__).resolve().parents[1]  # so that the ranks import this retrograd
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-       "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-
-needs_mpi = pytest.mark.skipif(
-    not (dist.is_available() and MPIEXEC.is_file()),
-    reason="mpi4py or mpiexec not installed (pip install 'retrograd[distributed]')")
-
-
-def launch(*command, timeout=120):
-    """Runs a command with the test environment; the timeout guards against a hung job."""
-    return subprocess.run([str(part) for part in command], env=ENV, capture_output=True,
-                          text=True, timeout=timeout)
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """DistributedDataParallel on real MPI jobs of 2 ranks (mpiexec from the mpich wheel): the
 ranks end where one process with the two ranks' batches together ends."""
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,18 +14,13 @@ from retrograd.nn.parallel import DistributedDataParallel
 
 sys.path.insert(0, str(Path(__file__).parent / "parallel"))
 from common import BATCH, STEPS, batch_of_step, build_model, build_optimizer  # noqa: E402
+from mpi_jobs import needs_mpi, on_ranks  # noqa: E402
 
 WORKER = Path(__file__).parent / "parallel" / "ddp_worker.py"
-MPIEXEC = Path(sys.executable).parent / "mpiexec"
-
-needs_mpi = pytest.mark.skipif(not (MPIEXEC.exists() and dist.is_available()),
-                               reason="MPI is not installed: pip install 'retrograd[distributed]'")
 
 
-def launch(case: str, out: Path, ranks: int = 2) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    return subprocess.run([str(MPIEXEC), "-n", str(ranks), sys.executable, str(WORKER), case,
-                           str(out)], env=env, capture_output=True, text=True, timeout=120)
+def launch(case: str, out: Path) -> subprocess.CompletedProcess:
+    return on_ranks(2, WORKER, case, out)
 
 
 def ranks_saved(out: Path, ranks: int = 2) -> list[dict]:
