@@ -12,8 +12,10 @@ and the copies stay equal. As in PyTorch:
   into its bucket; a full bucket is all-reduced at once without blocking (``Iallreduce``), so
   that communication overlaps the rest of backward. Buckets are launched in the same order on
   every rank, as MPI requires;
-- when the last bucket has been launched, every all-reduce is waited for, divided by the world
-  size and copied back into ``.grad``: the average is there when ``backward()`` returns.
+- each gradient is divided by the world size on its way into the bucket; when the last bucket
+  has been launched, every all-reduce is waited for, and each ``.grad`` becomes its part of
+  the bucket (a fresh buffer at every iteration, so an earlier ``.grad`` never changes): the
+  average is there when ``backward()`` returns.
 
 ``no_sync()`` skips the averaging for gradient accumulation; ``find_unused_parameters=True``
 lets some parameters get no gradient in an iteration (they count as zeros, and keep ``.grad``
@@ -48,9 +50,15 @@ class _Bucket:
     def __init__(self, params: list[Tensor]) -> None:
         self.params = params
         self.offsets = np.cumsum([0] + [p.array.size for p in params]).tolist()
-        self.buffer = np.zeros(self.offsets[-1], dtype=params[0].array.dtype)
+        self.buffer = np.empty(0, dtype=params[0].array.dtype)
         self.waiting = 0  # parameters of this iteration whose gradient has not come yet
         self.work: Any = None  # the pending all-reduce
+
+    def reset(self) -> None:
+        """A new buffer for a new iteration: the previous one's views are the gradients the
+        last backward left in ``.grad``, which must not change."""
+        self.buffer = np.empty(self.offsets[-1], dtype=self.buffer.dtype)
+        self.waiting, self.work = len(self.params), None
 
     def view(self, index: int) -> np.ndarray:
         """The part of the buffer that holds parameter ``index``'s gradient, in its shape."""
@@ -137,7 +145,7 @@ class _Reducer:
         self.next_bucket, self.started = 0, False
         self.used[:] = 0
         for bucket in self.buckets:
-            bucket.waiting, bucket.work = len(bucket.params), None
+            bucket.reset()
         if self.find_unused_parameters:  # those the output does not reach count as zeros now
             reached = _leaves_behind(output)
             for p in self.params:
@@ -156,7 +164,8 @@ class _Reducer:
                                "its gradient twice in one iteration of DistributedDataParallel "
                                "(two backward calls after one forward?)")
         self.started = True
-        bucket.view(index)[...] = p.grad.array
+        # divided on the way in (as PyTorch does): the sum of the ranks' shares is the average
+        np.divide(p.grad.array, self.world, out=bucket.view(index))
         self.used[position] = 1
         self._count_in(bucket)
 
@@ -178,14 +187,13 @@ class _Reducer:
             dist.all_reduce(Tensor(used))
         for bucket in self.buckets:
             bucket.work.wait()
-            bucket.buffer /= self.world
             for index, p in enumerate(bucket.params):
                 if not used[self.where[id(p)][2]]:
                     continue  # no rank gave it a gradient: .grad stays as it is
-                if p.grad is None:
-                    p.grad = Tensor(bucket.view(index).copy())
-                else:
-                    p.grad.array[...] = bucket.view(index)
+                if p.grad is None:  # used on another rank only
+                    p.grad = Tensor(bucket.view(index))
+                else:  # the average replaces the local gradient, without a copy
+                    p.grad.array = bucket.view(index)
 
 
 class DistributedDataParallel(Module):
@@ -199,7 +207,7 @@ class DistributedDataParallel(Module):
             rank at each forward.
         device_ids, output_device, dim, process_group, check_reduction,
         gradient_as_bucket_view, static_graph: PyTorch's, accepted; retrograd has one process
-            group (the world) and the gradients are always copied back into ``.grad``.
+            group (the world), and ``.grad`` is always a view of the iteration's bucket.
 
     ``ddp(x)`` runs ``module(x)``; ``ddp.module`` is the model (save ``ddp.module.state_dict()``
     to load it without DDP). Any optimizer and scheduler work unchanged.
