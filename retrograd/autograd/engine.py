@@ -46,14 +46,19 @@ def sum_to_shape(grad: Any, shape: tuple, node: Any = None, index: int = 0) -> A
 _accumulation_lock = threading.Lock()  # PyTorch's AccumulateGrad holds one too
 
 
-def store_gradient(leaf: Tensor, grad: Any, copy: bool) -> Any:
+def store_gradient(leaf: Tensor, copy: bool, grad: Any) -> Any:
     """Accumulates the array ``grad`` into ``leaf.grad`` (a copy of it on the first write when
-    ``copy``), then runs the leaf's post-accumulate hooks; returns the stored array."""
+    ``copy``), then runs the leaf's post-accumulate hooks; returns the stored array.
+
+    ``grad`` comes last so that a replay's ``partial(store_gradient, leaf, copy)`` passes it
+    positionally, and ``._grad`` is used directly: a leaf's property would never warn, and no
+    recording watches this (a replay calls it whole).
+    """
     with _accumulation_lock:  # backward may run in several threads into one leaf
-        total = leaf.grad
+        total = leaf._grad
         if total is None:
             stored = grad.copy() if copy else grad
-            leaf.grad = Tensor(stored)
+            leaf._grad = Tensor(stored)
         else:
             stored = total.array = total.array + grad
     post_accumulate_hooks = getattr(leaf, "_post_accumulate_grad_hooks", None)
@@ -166,10 +171,10 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
         copy = grad.base is not None or not backend_of(grad).writeable(grad) or \
             id(grad) in owned_ids
         if tape is None:
-            owned_ids.add(id(store_gradient(leaf, grad, copy)))
+            owned_ids.add(id(store_gradient(leaf, copy, grad)))
         else:  # replayed as one call (its hooks run again on every replay)
             owned_ids.add(id(tape.apply("AccumulateGrad", functools.partial(
-                store_gradient, leaf, copy=copy), (grad,), whole=True, leaf=leaf)))
+                store_gradient, leaf, copy), (grad,), whole=True, leaf=leaf)))
 
     def deliver_to_node(node: Function, grad: Any, output_nr: int = 0) -> None:
         if node.output_count > 1:  # a list: one gradient per output of the node

@@ -59,12 +59,12 @@ class Linear(Op):
         x, weight = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad
         grad_x = grad @ weight if need_x else None
-        grad_weight = grad_bias = None
-        if need_weight:  # dW = dY^T X, summed over every leading (batch) dimension
-            grad_weight = aot.swap_last_two(grad.reshape(-1, grad.shape[-1])) @ \
-                x.reshape(-1, x.shape[-1])
-        if need_bias:
-            grad_bias = grad.reshape(-1, grad.shape[-1]).sum(axis=0)
+        if grad.ndim != 2:  # the leading (batch) dimensions as rows; (N, out) is already so
+            grad = grad.reshape(-1, grad.shape[-1])
+            x = None if x is None else x.reshape(-1, x.shape[-1])
+        # dW = dY^T X and db = the sum of dY's rows, both summed over every row
+        grad_weight = aot.swap_last_two(grad) @ x if need_weight else None
+        grad_bias = grad.sum(axis=0) if need_bias else None
         return grad_x, grad_weight, grad_bias
 
 

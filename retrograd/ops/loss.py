@@ -107,25 +107,24 @@ class CrossEntropy(Op):
         shifted = logits - _row_max(logits)  # e^shifted <= 1: no overflow
         probabilities = xp.exp(shifted)
         sum_exp = xp.add.reduce(probabilities, axis=1, keepdims=True)
-        losses = (xp.log(sum_exp[:, 0]) - shifted[xp.arange(len(target)), target]) * scale
+        rows = xp.arange(len(target))
+        losses = (xp.log(sum_exp[:, 0]) - shifted[rows, target]) * scale
         probabilities /= sum_exp
         ctx.save_for_backward(logits, probabilities)
-        ctx.target, ctx.scale, ctx.dtype = target, scale, logits.dtype
+        ctx.rows, ctx.target, ctx.scale, ctx.dtype = rows, target, scale, logits.dtype
         return _sum_examples(losses, scale, reduction)
 
     @staticmethod
     def backward(ctx, grad):
         logits, probabilities = ctx.saved_tensors
-        per_example = grad * ctx.scale  # one factor, or one per example (then a column)
-        if per_example.ndim:
-            per_example = aot.unsqueeze(per_example, 1)
+        factors = grad * ctx.scale  # one factor, or one per example
+        per_example = aot.unsqueeze(factors, 1) if factors.ndim else factors  # then a column
         # d/dz (log sum e^z - z_y) = softmax(z) - onehot(y): the "Y^ - Y" of the lectures
         if isinstance(logits, Tensor):  # create_graph: the softmax must be part of the graph
             return (logits.softmax(1) - _one_hot(ctx.target, logits.shape, ctx.dtype)) * \
                 per_example
         grad_logits = probabilities * per_example  # the same, without a dense one-hot
-        rows = array_module(ctx.target).arange(len(ctx.target))
-        grad_logits[rows, ctx.target] -= per_example.reshape(-1)
+        grad_logits[ctx.rows, ctx.target] -= factors
         return grad_logits
 
 
