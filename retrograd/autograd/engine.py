@@ -51,14 +51,13 @@ def store_gradient(leaf: Tensor, copy: bool, grad: Any) -> Any:
     ``copy``), then runs the leaf's post-accumulate hooks; returns the stored array.
 
     ``grad`` comes last so that a replay's ``partial(store_gradient, leaf, copy)`` passes it
-    positionally, and ``._grad`` is used directly: a leaf's property would never warn, and no
-    recording watches this (a replay calls it whole).
+    positionally (a keyword costs more).
     """
     with _accumulation_lock:  # backward may run in several threads into one leaf
-        total = leaf._grad
+        total = leaf.grad
         if total is None:
             stored = grad.copy() if copy else grad
-            leaf._grad = Tensor(stored)
+            leaf.grad = Tensor(stored)
         else:
             stored = total.array = total.array + grad
     post_accumulate_hooks = getattr(leaf, "_post_accumulate_grad_hooks", None)

@@ -115,16 +115,14 @@ class Optimizer:
     @replayed_whole
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Resets the gradients: to None (the default, which frees them), or to zeros."""
-        # ._grad directly: parameters are leaves (the property never warns), and no recording
-        # watches the assignment (rg.compile replays this method whole)
         for group in self.param_groups:
             for p in group["params"]:
-                if p._grad is None:
+                if p.grad is None:
                     continue
                 if set_to_none:
-                    p._grad = None
+                    p.grad = None
                 else:
-                    p._grad.detach_().zero_()
+                    p.grad.detach_().zero_()
 
     @replayed_whole
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
