@@ -8,11 +8,13 @@ process, rank 0, and every collective leaves its tensors as they are.
 from __future__ import annotations
 
 import sys
+import time
 import traceback
 from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
+ABORT_GRACE_SECONDS = 0.5  # before MPI_Abort: time for mpiexec to pass on the last output
 # mpi4py, once loaded: False until the first look, None when it or its MPI library is missing
 _mpi_module: ModuleType | None | bool = False
 
@@ -112,8 +114,16 @@ def _abort_on_exception(kind: type, value: BaseException, tb: Any) -> None:
     message = "".join(traceback.format_exception(kind, value, tb))
     sys.stderr.write(f"retrograd.distributed: uncaught exception on rank {rank}, "
                      f"aborting the job:\n{message}")
+    _abort_job(1)
+
+
+def _abort_job(exit_code: int) -> None:
+    sys.stdout.flush()
     sys.stderr.flush()
-    _mpi().COMM_WORLD.Abort(1)
+    # MPI_Abort makes mpiexec kill every process at once, possibly before the launcher has
+    # forwarded what this one just wrote: give it a moment, so the error is not lost
+    time.sleep(ABORT_GRACE_SECONDS)
+    _mpi().COMM_WORLD.Abort(exit_code)
 
 
 def abort(exit_code: int = 1) -> None:
@@ -121,9 +131,7 @@ def abort(exit_code: int = 1) -> None:
     rank that met an error it has already reported, while the others may be waiting for it in
     a collective. In a world of one, exits this process."""
     if _default_group is not None and _default_group.size() > 1:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        _mpi().COMM_WORLD.Abort(exit_code)
+        _abort_job(exit_code)
     sys.exit(exit_code)
 
 
