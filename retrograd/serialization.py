@@ -1,4 +1,5 @@
-"""``rg.save`` and ``rg.load``: state dicts and checkpoints in a safe, atomic file format.
+"""``rg.save`` and ``rg.load``: state dicts and checkpoints in a safe, atomic file format
+(and state dicts in the safetensors format PyTorch reads, for names ending in .safetensors).
 
 A file is a NumPy ``.npz`` archive: one entry per array, plus one entry holding the nested
 structure (dicts, lists, numbers, strings) as JSON, in which each array is a reference to its
@@ -25,6 +26,7 @@ import uuid
 import zipfile
 from typing import Any, BinaryIO, Callable, Union
 
+from . import safetensors_file
 from .backend import backend_of, is_device_array, ndarray, xp
 from .device import as_device, device, to_device
 from .tensor import Tensor
@@ -49,6 +51,10 @@ def save(obj: Any, f: PathOrFile) -> None:
     function) raises TypeError: save its ``state_dict()`` instead. Tensors on a GPU are copied
     to the host, and their device is noted; a bare GPU array (CuPy) is saved as a NumPy array.
     """
+    if _is_safetensors(f):
+        content = safetensors_file.encode(obj)
+        _write_atomically(os.fspath(f), lambda file: file.write(content))
+        return
     arrays: dict[str, ndarray] = {}
     structure = {"format": _FORMAT, "version": _VERSION, "object": _encode(obj, arrays, "obj")}
     text = json.dumps(structure, allow_nan=True).encode("utf-8")
@@ -56,14 +62,22 @@ def save(obj: Any, f: PathOrFile) -> None:
     if not isinstance(f, (str, os.PathLike)):
         xp.savez(f, **arrays)
         return
-    path = os.fspath(f)
+    _write_atomically(os.fspath(f), lambda file: xp.savez(file, **arrays))
+
+
+def _is_safetensors(f: PathOrFile) -> bool:
+    return isinstance(f, (str, os.PathLike)) and os.fspath(f).endswith(".safetensors")
+
+
+def _write_atomically(path: str, write: Callable[[BinaryIO], Any]) -> None:
+    """``write(file)`` into a temporary file beside ``path``, on disk, then renamed over it."""
     folder = os.path.dirname(os.path.abspath(path))
     temporary = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
     # created like any new file (0o666 less the umask), which mkstemp's 0o600 would not be
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "wb") as file:
-            xp.savez(file, **arrays)
+            write(file)
             file.flush()
             os.fsync(file.fileno())  # the bytes are on disk before the rename makes them visible
         os.replace(temporary, path)
@@ -80,8 +94,14 @@ def load(f: PathOrFile, map_location: MapLocation = None, pickle_module: Any = N
 
     retrograd never unpickles: a file holds only tensors, arrays, numbers, strings and their
     containers, so every load is what ``torch.load(..., weights_only=True)`` promises, whatever
-    ``weights_only`` says (it is accepted for PyTorch scripts). ``mmap`` is accepted and
-    changes nothing; a ``pickle_module`` cannot be used and raises ValueError.
+    ``weights_only`` says (it is accepted for PyTorch scripts). A ``pickle_module`` cannot be
+    used and raises ValueError.
+
+    A name ending in ``.safetensors`` is read (and ``rg.save`` writes it) in the safetensors
+    format, which PyTorch and the ``safetensors`` package read and write: a dict of names to
+    tensors, checked before anything is allocated (``retrograd/safetensors_file.py``); with
+    ``mmap=True`` its tensors are views of a read-only memory map of the file. For ``.npz``
+    files ``mmap`` changes nothing.
 
     ``map_location`` says where tensors go, as in ``torch.load``:
 
@@ -101,6 +121,13 @@ def load(f: PathOrFile, map_location: MapLocation = None, pickle_module: Any = N
                          "used; leave it out")
     place = _placement(map_location)
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file>")
+    if _is_safetensors(f):
+        if os.path.isdir(f):
+            raise IsADirectoryError(f"{name} is a folder, not a .safetensors file")
+        tensors = safetensors_file.decode(f, mmap=bool(mmap))
+        if map_location is None:
+            return tensors
+        return _placed(tensors, place, {id(t): "cpu" for t in tensors.values()})
     if isinstance(f, (str, os.PathLike)):
         if os.path.isdir(f):
             raise IsADirectoryError(f"{name} is a folder, not a file saved by rg.save")
