@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import uuid
 import zipfile
 from typing import Any, BinaryIO, Callable, Union
+
+from numpy.lib import format as npy_format
 
 from . import safetensors_file
 from .backend import backend_of, is_device_array, ndarray, xp
@@ -138,6 +141,7 @@ def load(f: PathOrFile, map_location: MapLocation = None, pickle_module: Any = N
     if not data.startswith(_ZIP_MAGIC):
         raise RuntimeError(f"{name} is not a retrograd file (not an .npz archive written by "
                            f"rg.save)")
+    _check_entries(data, name)
     try:
         with xp.load(io.BytesIO(data), allow_pickle=False) as archive:
             if _STRUCTURE not in archive.files:
@@ -151,12 +155,46 @@ def load(f: PathOrFile, map_location: MapLocation = None, pickle_module: Any = N
                                    f"{structure['version']}); upgrade retrograd to read it")
             locations: dict[int, str] = {}
             obj = _decode(structure["object"], archive, locations)
-    except (zipfile.BadZipFile, EOFError, ValueError, KeyError, TypeError, OSError) as error:
+    except (zipfile.BadZipFile, EOFError, ValueError, KeyError, TypeError, OSError,
+            MemoryError, NotImplementedError) as error:
         raise RuntimeError(f"{name} is damaged and cannot be read (truncated or edited?): "
                            f"{error}") from None
     if map_location is None and all(where == "cpu" for where in locations.values()):
         return obj
     return _placed(obj, place, locations)
+
+
+def _check_entries(data: bytes, name: str) -> None:
+    """Refuses, before anything is allocated, an archive whose entries ``rg.save`` could not
+    have written: compressed (``rg.save`` never compresses, and inflating is how a small file
+    asks for gigabytes), or an array header whose shape and dtype do not match the bytes
+    stored. So a load takes about the file's size in memory, never more."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                entry_name = info.filename[:80]
+                if info.compress_type != zipfile.ZIP_STORED:
+                    raise RuntimeError(f"{name} is damaged and cannot be read: its entry "
+                                       f"{entry_name!r} is compressed, which rg.save never does")
+                with archive.open(info) as entry:
+                    version = npy_format.read_magic(entry)
+                    read_header = npy_format.read_array_header_1_0 if version == (1, 0) else \
+                        npy_format.read_array_header_2_0
+                    shape, _, dtype = read_header(entry)
+                    if dtype.hasobject:
+                        raise RuntimeError(f"{name} is damaged and cannot be read: its entry "
+                                           f"{entry_name!r} holds Python objects (a pickle), "
+                                           f"which retrograd never loads")
+                    needed, stored = math.prod(shape) * dtype.itemsize, \
+                        info.file_size - entry.tell()
+                    if needed != stored:
+                        raise RuntimeError(f"{name} is damaged and cannot be read: its entry "
+                                           f"{entry_name!r} declares {shape} of {dtype} "
+                                           f"({needed} bytes) but stores {stored}")
+    except (zipfile.BadZipFile, EOFError, ValueError, KeyError, TypeError, OSError,
+            SyntaxError) as error:
+        raise RuntimeError(f"{name} is damaged and cannot be read (truncated or edited?): "
+                           f"{error}") from None
 
 
 def _encode(obj: Any, arrays: dict, where: str) -> Any:

@@ -3,6 +3,7 @@ import io
 import json
 import math
 import os
+import zipfile
 
 import numpy as np
 import pytest
@@ -184,3 +185,57 @@ def test_missing_file_and_folder(tmp_path):
         rg.load(tmp_path / "absent.npz")
     with pytest.raises(IsADirectoryError, match="folder"):
         rg.load(tmp_path)
+
+
+def retrograd_structure(**arrays):
+    """The entries of an archive rg.load reads: the JSON structure and the named arrays."""
+    structure = {"format": "retrograd", "version": 1,
+                 "object": {"dict": [[k, {"ndarray": k}] for k in arrays]}}
+    return {"__retrograd__": np.frombuffer(json.dumps(structure).encode(), np.uint8), **arrays}
+
+
+def test_a_compressed_archive_is_refused_before_it_is_inflated(tmp_path):
+    # 256 MB of zeros deflate to about 250 KB: inflating them is how a small file asks for
+    # a lot of memory, and rg.save never compresses
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, **retrograd_structure(w=np.zeros(64 * 1024 * 1024, np.float32)))
+    assert path.stat().st_size < 1024 * 1024
+    with pytest.raises(RuntimeError, match="bomb.npz is damaged.*compressed"):
+        rg.load(path)
+
+
+def test_an_entry_whose_header_claims_more_than_it_stores_is_refused(tmp_path):
+    path = tmp_path / "liar.npz"
+    liar = io.BytesIO()  # a header for 99 floats, followed by the bytes of 4
+    np.lib.format.write_array_header_1_0(liar, {"descr": "<f4", "fortran_order": False,
+                                                "shape": (99,)})
+    liar.write(np.zeros(4, np.float32).tobytes())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for name, array in retrograd_structure(w=np.zeros(4, np.float32)).items():
+            if name == "w":
+                archive.writestr("w.npy", liar.getvalue())
+            else:
+                content = io.BytesIO()
+                np.save(content, array)
+                archive.writestr(f"{name}.npy", content.getvalue())
+    with pytest.raises(RuntimeError, match=r"liar.npz is damaged.*declares \(99,\)"):
+        rg.load(path)
+
+
+def test_every_damaged_copy_of_a_checkpoint_gives_the_documented_error(tmp_path):
+    path = tmp_path / "good.npz"
+    rg.save({"w": rg.randn(30, 20), "step": 3, "name": "run"}, path)
+    good = path.read_bytes()
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        damaged = bytearray(good)
+        for position in rng.integers(0, len(good), size=rng.integers(1, 4)):
+            damaged[position] = rng.integers(0, 256)
+        if trial % 3 == 0:
+            damaged = damaged[:rng.integers(0, len(good))]
+        copy = tmp_path / "damaged.npz"
+        copy.write_bytes(bytes(damaged))
+        try:
+            rg.load(copy)
+        except RuntimeError as error:
+            assert "damaged.npz" in str(error)
