@@ -34,6 +34,8 @@ SOURCES = {
 }
 
 # IDX element types: the third byte of the magic number -> big-endian NumPy dtype
+_MAX_IDX_DIMENSIONS = 32  # NumPy arrays have at most 64, IDX images 1 to 4
+_MAX_DEFLATE_RATIO = 1100  # deflate's limit is about 1,032:1
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
@@ -75,34 +77,48 @@ def read_idx(path: str | Path) -> np.ndarray:
     """Reads an IDX file (the format of MNIST), gzipped when its name ends in ``.gz``.
 
     The file is a 4-byte magic number ``0x0000TTDD`` (element type TT, DD dimensions), DD
-    big-endian 4-byte sizes, then the elements. Raises ValueError, naming the file, when it is
-    not valid IDX or its length does not match its header.
+    big-endian 4-byte sizes, then the elements. The header is checked before the elements are
+    read, and no more than the bytes it announces are ever inflated (a gzip file cannot hold
+    more than about 1,032 times its size, so a header announcing more is refused at once).
+    Raises ValueError, naming the file, when it is not valid IDX or its length does not match
+    its header.
     """
     path = Path(path)
-    content = path.read_bytes()
-    if path.suffix == ".gz":
-        try:
-            content = gzip.decompress(content)
-        except (OSError, EOFError, zlib.error) as error:
-            raise ValueError(f"{path} is not a valid gzip file ({error}); it is damaged or was "
-                             f"not fully downloaded: download it again") from None
-    if len(content) < 4 or content[:2] != b"\0\0" or content[2] not in _IDX_DTYPES:
-        raise ValueError(f"{path} is not an IDX file: it starts with bytes "
-                         f"{content[:4].hex() or '(none)'} where a magic number 0000TTDD was "
-                         f"expected; the file is damaged or of another format")
-    ndim, dtype = content[3], np.dtype(_IDX_DTYPES[content[2]])
-    header_size = 4 + 4 * ndim
-    if len(content) < header_size:
-        raise ValueError(f"{path} is truncated: its magic number announces {ndim} dimensions, "
-                         f"but the file ends within the sizes; download it again")
-    shape = tuple(int(size) for size in np.frombuffer(content[4:header_size], ">u4"))
-    expected_size = header_size + math.prod(shape) * dtype.itemsize
-    if len(content) != expected_size:
+    compressed = path.suffix == ".gz"
+    try:
+        with (gzip.open(path, "rb") if compressed else open(path, "rb")) as file:
+            magic = file.read(4)
+            if len(magic) < 4 or magic[:2] != b"\0\0" or magic[2] not in _IDX_DTYPES:
+                raise ValueError(f"{path} is not an IDX file: it starts with bytes "
+                                 f"{magic.hex() or '(none)'} where a magic number 0000TTDD "
+                                 f"was expected; the file is damaged or of another format")
+            ndim, dtype = magic[3], np.dtype(_IDX_DTYPES[magic[2]])
+            if ndim > _MAX_IDX_DIMENSIONS:
+                raise ValueError(f"{path} announces {ndim} dimensions, more than the "
+                                 f"{_MAX_IDX_DIMENSIONS} retrograd reads (images have 1 to 4); "
+                                 f"the file is damaged or of another format")
+            sizes = file.read(4 * ndim)
+            if len(sizes) < 4 * ndim:
+                raise ValueError(f"{path} is truncated: its magic number announces {ndim} "
+                                 f"dimensions, but the file ends within the sizes; download "
+                                 f"it again")
+            shape = tuple(int(size) for size in np.frombuffer(sizes, ">u4"))
+            expected = math.prod(shape) * dtype.itemsize
+            stored = path.stat().st_size
+            if expected > (_MAX_DEFLATE_RATIO * stored if compressed else stored):
+                raise ValueError(f"{path} is truncated or damaged: its header announces shape "
+                                 f"{shape}, that is {expected} bytes, more than a file of "
+                                 f"{stored} bytes can hold; download it again")
+            content = file.read(expected + 1)  # one more: to see extra bytes
+    except (OSError, EOFError, zlib.error) as error:
+        raise ValueError(f"{path} is not a valid gzip file ({error}); it is damaged or was "
+                         f"not fully downloaded: download it again") from None
+    if len(content) != expected:
         raise ValueError(f"{path} is truncated or has extra bytes: its header announces shape "
-                         f"{shape}, that is {expected_size} bytes, but it has {len(content)} "
-                         f"bytes; download it again")
-    return np.frombuffer(content, dtype, offset=header_size).reshape(shape).astype(
-        dtype.newbyteorder("="))
+                         f"{shape}, that is {expected} bytes of elements, but it holds "
+                         f"{'more' if len(content) > expected else len(content)}; download "
+                         f"it again")
+    return np.frombuffer(content, dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
 def _find(root: Path, folder_name: str, file_name: str) -> Path | None:

@@ -2,6 +2,7 @@
 and the IDX reader on small MNIST files written here."""
 import gzip
 import struct
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -251,6 +252,45 @@ def test_read_idx_every_element_type(tmp_path, type_code, dtype):
     read = datasets.read_idx(path)
     assert read.dtype == dtype and read.dtype.isnative
     np.testing.assert_array_equal(read, array)
+
+
+def test_a_gzip_bomb_with_a_bad_magic_number_is_refused_before_it_is_inflated(tmp_path):
+    path = tmp_path / "bomb.gz"
+    with gzip.open(path, "wb", compresslevel=9) as file:  # 256 MB of zeros: magic 00000000
+        for _ in range(256):
+            file.write(bytes(1024 * 1024))
+    assert path.stat().st_size < 1024 * 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="bomb.gz is not an IDX file"):
+            datasets.read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024
+
+
+def test_a_header_announcing_more_than_the_file_can_hold_is_refused(tmp_path):
+    raw = tmp_path / "huge.idx"
+    raw.write_bytes(struct.pack(">4B3I", 0, 0, 0x08, 3, 60000, 28, 28) + bytes(100))
+    with pytest.raises(ValueError, match="huge.idx is truncated or damaged.*47040000 bytes"):
+        datasets.read_idx(raw)
+    packed = tmp_path / "huge.idx.gz"
+    packed.write_bytes(gzip.compress(struct.pack(">4B2I", 0, 0, 0x08, 2, 10 ** 9, 10 ** 3)))
+    with pytest.raises(ValueError, match="huge.idx.gz is truncated or damaged"):
+        datasets.read_idx(packed)
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("empty.idx", b"", "empty.idx is not an IDX file"),
+    ("empty.idx.gz", b"", "empty.idx.gz is not an IDX file"),
+    ("many.idx", struct.pack(">4B", 0, 0, 0x08, 255) + bytes(4 * 255 + 8),
+     "many.idx announces 255 dimensions"),
+])
+def test_empty_files_and_too_many_dimensions_name_the_file(tmp_path, name, content, message):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(ValueError, match=message):
+        datasets.read_idx(tmp_path / name)
 
 
 # -- registry ----------------------------------------------------------------------------------
