@@ -19,10 +19,13 @@ Tensors on any device are written as host arrays, with the name of the device th
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
 import os
+import re
+import socket
 import uuid
 import zipfile
 from typing import Any, BinaryIO, Callable, Union
@@ -40,6 +43,7 @@ _FORMAT = "retrograd"
 _VERSION = 1
 _STRUCTURE = "__retrograd__"  # the archive entry that holds the JSON structure
 _ZIP_MAGIC = b"PK\x03\x04"
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:64]  # in temporary names
 
 PathOrFile = Union[str, os.PathLike, BinaryIO]
 MapLocation = Union[None, str, device, dict, Callable[[Tensor, str], Any]]
@@ -75,7 +79,10 @@ def _is_safetensors(f: PathOrFile) -> bool:
 def _write_atomically(path: str, write: Callable[[BinaryIO], Any]) -> None:
     """``write(file)`` into a temporary file beside ``path``, on disk, then renamed over it."""
     folder = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
+    base = os.path.basename(path)
+    _remove_stale_temporaries(folder, base)
+    # the writer's host and pid in the name: a later save can tell a dead writer's leftover
+    temporary = os.path.join(folder, f".{base}.{_HOST}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
     # created like any new file (0o666 less the umask), which mkstemp's 0o600 would not be
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
@@ -85,9 +92,39 @@ def _write_atomically(path: str, write: Callable[[BinaryIO], Any]) -> None:
             os.fsync(file.fileno())  # the bytes are on disk before the rename makes them visible
         os.replace(temporary, path)
     except BaseException:
-        os.unlink(temporary)  # never leave a half-written temporary file behind
+        # never leave a half-written temporary file behind; after the rename (a Ctrl-C just
+        # then) there is none, and the interruption itself must come through
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
         raise
     _fsync_folder(folder)
+
+
+def _remove_stale_temporaries(folder: str, base: str) -> None:
+    """Deletes the temporary files that saves to ``base`` killed on this host left behind
+    (their process is gone); another live process's save in progress is left alone."""
+    pattern = re.compile(rf"\.{re.escape(base)}\.{re.escape(_HOST)}\.(\d+)\.[0-9a-f]{{32}}\.tmp")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match and not _process_alive(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True  # another thread of this process may be saving
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, owned by someone else
+        return True
+    return True
 
 
 def load(f: PathOrFile, map_location: MapLocation = None, pickle_module: Any = None, *,

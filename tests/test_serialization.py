@@ -3,6 +3,10 @@ import io
 import json
 import math
 import os
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 
 import numpy as np
@@ -239,3 +243,44 @@ def test_every_damaged_copy_of_a_checkpoint_gives_the_documented_error(tmp_path)
             rg.load(copy)
         except RuntimeError as error:
             assert "damaged.npz" in str(error)
+
+
+def test_a_ctrl_c_just_after_the_rename_comes_through_as_itself(tmp_path, monkeypatch):
+    real_replace = os.replace
+
+    def replace_then_interrupt(source, destination):
+        real_replace(source, destination)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(serialization.os, "replace", replace_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        rg.save({"w": rg.ones(3)}, tmp_path / "model.npz")
+    monkeypatch.undo()
+    assert rg.load(tmp_path / "model.npz")["w"].tolist() == [1, 1, 1]
+    assert os.listdir(tmp_path) == ["model.npz"]
+
+
+def temporaries(folder):
+    return sorted(name for name in os.listdir(folder) if name.endswith(".tmp"))
+
+
+def test_a_save_killed_midway_leaves_a_temporary_that_the_next_save_removes(tmp_path):
+    writer = subprocess.Popen([sys.executable, "-c", (
+        "import numpy as np, retrograd as rg\n"
+        "big = {'w': rg.tensor(np.ones(20_000_000, np.float32))}\n"
+        "print('ready', flush=True)\n"
+        f"while True: rg.save(big, {str(tmp_path / 'model.npz')!r})\n")],
+        stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline().strip() == "ready"
+    deadline = time.monotonic() + 30
+    while not temporaries(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=30)
+    left = temporaries(tmp_path)
+    assert left, "the writer was never caught in the middle of a save"
+    live = tmp_path / f".model.npz.{serialization._HOST}.{os.getpid()}.{'0' * 32}.tmp"
+    live.write_bytes(b"a save of this process, in progress")
+    rg.save({"w": rg.ones(2)}, tmp_path / "model.npz")
+    assert temporaries(tmp_path) == [live.name]  # the dead writer's is gone, the live one stays
+    assert rg.load(tmp_path / "model.npz")["w"].tolist() == [1, 1]
