@@ -83,7 +83,7 @@ __version__ = "0.1.0"
 # Imported on first use (rg.optim, rg.save, rg.explain...), which keeps `import retrograd` quick:
 # name -> the submodule that holds it
 _ON_FIRST_USE = {"check": "check", "compile": "compiler", "datasets": "datasets",
-                 "explain": "explain",
+                 "explain": "explain", "onnx": "onnx",
                  "optim": "optim", "scratch": "scratch", "train": "train",
                  "diagnose": "check", "load": "serialization", "save": "serialization"}
 

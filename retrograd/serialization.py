@@ -60,7 +60,7 @@ def save(obj: Any, f: PathOrFile) -> None:
     """
     if _is_safetensors(f):
         content = safetensors_file.encode(obj)
-        _write_atomically(os.fspath(f), lambda file: file.write(content))
+        write_atomically(os.fspath(f), lambda file: file.write(content))
         return
     arrays: dict[str, ndarray] = {}
     structure = {"format": _FORMAT, "version": _VERSION, "object": _encode(obj, arrays, "obj")}
@@ -69,15 +69,17 @@ def save(obj: Any, f: PathOrFile) -> None:
     if not isinstance(f, (str, os.PathLike)):
         xp.savez(f, **arrays)
         return
-    _write_atomically(os.fspath(f), lambda file: xp.savez(file, **arrays))
+    write_atomically(os.fspath(f), lambda file: xp.savez(file, **arrays))
 
 
 def _is_safetensors(f: PathOrFile) -> bool:
     return isinstance(f, (str, os.PathLike)) and os.fspath(f).endswith(".safetensors")
 
 
-def _write_atomically(path: str, write: Callable[[BinaryIO], Any]) -> None:
-    """``write(file)`` into a temporary file beside ``path``, on disk, then renamed over it."""
+def write_atomically(path: str, write: Callable[[BinaryIO], Any]) -> None:
+    """``write(file)`` into a temporary file beside ``path``, on disk, then renamed over it:
+    ``path`` is then the old file or the whole new one, never a part (for other writers of
+    files, too: ``rg.onnx.export``)."""
     folder = os.path.dirname(os.path.abspath(path))
     base = os.path.basename(path)
     _remove_stale_temporaries(folder, base)
