@@ -56,15 +56,22 @@ LossFn = Callable[[Tensor, Tensor], Tensor]
 
 
 class NonFiniteLossError(FloatingPointError):
-    """The training loss became NaN or infinite: training stopped before that step's update.
+    """The training loss, a gradient or the validation loss became NaN or infinite: training
+    stopped before that step's update (the weights are those of the step before).
 
-    ``epoch`` (1-based) and ``step`` (the batch within the epoch, 1-based) say where.
+    ``epoch`` (1-based) and ``step`` (the batch within the epoch, 1-based; None for the
+    validation loss) say where, ``what`` which value it was.
     """
 
-    def __init__(self, epoch: int, step: int, value: float) -> None:
-        super().__init__(f"the training loss became {value} at epoch {epoch}, step {step}: "
-                         f"lower the learning rate, or check the data for NaN/Inf")
-        self.epoch, self.step, self.value = epoch, step, value
+    def __init__(self, epoch: int, step: int | None, value: float,
+                 what: str = "the training loss") -> None:
+        where = f"at epoch {epoch}, step {step}" if step is not None else \
+            f"after epoch {epoch}"
+        advice = ("clip the gradients (a callback's on_before_step), lower the learning rate, "
+                  "or check the data for NaN/Inf" if what.startswith("the gradient") else
+                  "lower the learning rate, or check the data for NaN/Inf")
+        super().__init__(f"{what} became {value} {where}: {advice}")
+        self.epoch, self.step, self.value, self.what = epoch, step, value, what
 
 
 class History:
@@ -475,6 +482,7 @@ class Trainer:
         self.history = History()
         self.epoch = 0
         self.epochs = 0
+        self._step = 0  # the batch of the epoch being trained, for messages
         self.stop_training = False
 
     @property
@@ -509,6 +517,7 @@ class Trainer:
             sampler.set_epoch(epoch - 1)  # DistributedSampler: a new order each epoch
         totals = _Totals(epoch)
         for step, batch in enumerate(self.train_loader, start=1):
+            self._step = step
             inputs, targets = _batch(batch, self.device)
             if self.compiled_step is not None:  # a replay reads nothing: the check comes after
                 loss, output = self.compiled_step(inputs, targets)
@@ -527,8 +536,14 @@ class Trainer:
             self._call("on_batch_end", step, totals.loss, totals.accuracy)
         totals.read()
         totals.reduce()
+        if not totals.seen:
+            raise ValueError("the training loader gave no batch this epoch (an empty data set, "
+                             "or drop_last with fewer examples than batch_size): there is "
+                             "nothing to train on")
         val_loss, val_acc = (evaluate(self.module, self.loss_fn, self.val_loader)
                              if self.val_loader is not None else (None, None))
+        if val_loss is not None and not math.isfinite(val_loss):
+            raise NonFiniteLossError(epoch, None, val_loss, "the validation loss")
         if isinstance(self.scheduler, ReduceLROnPlateau):
             self.scheduler.step(totals.loss if val_loss is None else val_loss)
         elif self.scheduler is not None:
@@ -553,7 +568,22 @@ class Trainer:
         """After backward: the callbacks' seam, then the optimizer's step."""
         self._call("on_after_backward")
         self._call("on_before_step")
+        if self.compiled_step is None:  # a replay reads nothing: its check comes after
+            self._check_gradients()
         self.optimizer.step()
+
+    def _check_gradients(self) -> None:
+        """A NaN or infinite gradient stops training before it reaches the weights (a finite
+        loss can have one): one sum per parameter, in float64 so that large finite
+        gradients do not overflow it."""
+        for name, p in self.module.named_parameters():
+            grad = p.grad
+            if grad is not None and not math.isfinite(
+                    float(array_module(grad.array).sum(grad.array, dtype="float64"))):
+                values = backend_of(grad.array).to_host(grad.array)
+                bad = values[~np.isfinite(values)].flat[0]
+                raise NonFiniteLossError(self.epoch + 1, self._step, float(bad),
+                                         f"the gradient of {name}")
 
     def _call(self, hook: str, *args: Any) -> None:
         rank = dist.get_rank() if dist.is_initialized() else 0
@@ -665,7 +695,10 @@ def fit(model, loss_fn: LossFn, optimizer, train_loader: Iterable, epochs: int,
     infinite, at the first read that sees it. With ``log_every=1`` (the CPU's default), the
     parameters are left as they were before that step; otherwise (and with ``compile=True``,
     which reads the loss after the step) the updates of the steps since the previous read have
-    been made.
+    been made. It is raised too, before the update, when a gradient is NaN or infinite under a
+    finite loss (not checked with ``compile=True``: the next loss shows it), and when the
+    validation loss is (it would silently defeat early stopping and best-model selection).
+    An epoch of no batch (an empty data set) raises ValueError.
     """
     trainer = Trainer(model, loss_fn, optimizer, train_loader, val_loader, scheduler, callbacks,
                       device, log_every, compile)

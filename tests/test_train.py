@@ -309,3 +309,39 @@ def test_the_seam_between_backward_and_step_clips_as_a_hand_written_loop(compile
         np.testing.assert_array_equal(ours, theirs, err_msg=name)
     if not compile:  # replays run the callbacks' tensor work, not their Python counting
         assert clip.calls == ["after_backward", "before_step"] * 2 * len(loader)
+
+
+def test_an_infinite_gradient_under_a_finite_loss_stops_before_the_update():
+    model = rg.nn.Linear(2, 1)
+    with rg.no_grad():
+        model.weight.zero_()
+        model.bias.zero_()
+
+    def root_loss(output, target):  # sqrt(0) = 0: a finite loss, an infinite slope
+        return output.sqrt().mean()
+
+    X = rg.ones(8, 2)
+    with pytest.raises(NonFiniteLossError, match="the gradient of (weight|bias) became "
+                       "(inf|nan) at epoch 1, step 1: clip the gradients"):
+        fit(model, root_loss, rg.optim.SGD(model.parameters(), lr=0.1),
+            DataLoader(TensorDataset(X, rg.zeros(8)), batch_size=4), 1)
+    assert model.weight.abs().sum().item() == 0  # the weights never saw it
+
+
+def test_a_nan_validation_loss_stops_training_instead_of_being_recorded():
+    X, y, X_val, y_val = toy_data()
+    X_val[3, 0] = float("nan")
+    model = toy_model()
+    with pytest.raises(NonFiniteLossError, match="the validation loss became nan after epoch 1"):
+        fit(model, F.cross_entropy, rg.optim.SGD(model.parameters(), lr=0.1),
+            DataLoader(TensorDataset(X, y), 16), 3,
+            val_loader=DataLoader(TensorDataset(X_val, y_val), 50))
+
+
+@pytest.mark.parametrize("n, drop_last", [(0, False), (10, True)])
+def test_an_empty_training_set_is_refused(n, drop_last):
+    model = toy_model()
+    loader = DataLoader(TensorDataset(rg.zeros(n, 2), rg.zeros(n, dtype=rg.int64)),
+                        batch_size=16, drop_last=drop_last)
+    with pytest.raises(ValueError, match="gave no batch this epoch"):
+        fit(model, F.cross_entropy, rg.optim.SGD(model.parameters(), lr=0.1), loader, 1)
