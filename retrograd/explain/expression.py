@@ -19,6 +19,10 @@ from ..ops import activation, arithmetic, elementwise, reduction
 from ..tensor import Tensor
 from .walk import record
 
+MAX_DEPTH = 200  # levels of an expression tree: the evaluation and the drawing recurse
+MAX_CHARACTERS = 5000
+_SHOWN_CHARACTERS = 60
+
 
 class ExpressionError(ValueError):
     """An expression (or a value given for it) that is not allowed or cannot be computed."""
@@ -87,9 +91,9 @@ def evaluate(text: str, variables: Mapping[str, Any]) -> tuple[Tensor, dict[Tens
         try:
             result = _evaluate(tree.body, leaves)
         except (ZeroDivisionError, OverflowError) as error:
-            raise ExpressionError(f"cannot compute {text!r}: {error}") from None
+            raise ExpressionError(f"cannot compute {_shown(text)}: {error}") from None
     if not isinstance(result, Tensor) or not result.requires_grad:
-        raise ExpressionError(f"{text!r} uses none of the variables "
+        raise ExpressionError(f"{_shown(text)} uses none of the variables "
                               f"({', '.join(variables) or 'none given'}): nothing to "
                               f"differentiate")
     return result, {leaf: name for name, leaf in leaves.items()}
@@ -99,7 +103,7 @@ def parse_values(text: str) -> dict[str, Any]:
     """``"u=2,v=3,x=[1,2,3]"`` as ``{'u': 2, 'v': 3, 'x': [1, 2, 3]}`` (numbers and lists of
     numbers only, read by ``ast.literal_eval``, which runs no code)."""
     usage = (f"expected NAME=VALUE pairs separated by commas, such as u=2,v=3 or x=[1,2,3]; "
-             f"got {text!r}")
+             f"got {_shown(text)}")
     try:
         call = ast.parse(f"_({text})", mode="eval").body
     except SyntaxError:
@@ -109,7 +113,7 @@ def parse_values(text: str) -> dict[str, Any]:
     values = {}
     for keyword in call.keywords:
         if keyword.arg in values:
-            raise ExpressionError(f"{keyword.arg} is given two values in {text!r}")
+            raise ExpressionError(f"{keyword.arg} is given two values in {_shown(text)}")
         try:
             values[keyword.arg] = ast.literal_eval(keyword.value)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -118,14 +122,40 @@ def parse_values(text: str) -> dict[str, Any]:
     return values
 
 
+def _shown(text: str) -> str:
+    """``text`` quoted for a message, cut to its start: an error never echoes 20 KB back."""
+    return repr(text) if len(text) <= _SHOWN_CHARACTERS else \
+        f"{text[:_SHOWN_CHARACTERS]!r}... ({len(text)} characters)"
+
+
 def _parse(text: str) -> ast.Expression:
+    if len(text) > MAX_CHARACTERS:
+        raise ExpressionError(f"{_shown(text)} is too long to explain step by step (at most "
+                              f"{MAX_CHARACTERS} characters): explain a smaller expression")
     try:
-        return ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
         where = f" at column {error.offset}" if error.offset else ""
-        raise ExpressionError(f"cannot parse {text!r}: {error.msg}{where}") from None
+        raise ExpressionError(f"cannot parse {_shown(text)}: {error.msg}{where}") from None
     except (RecursionError, MemoryError):
-        raise ExpressionError(f"{text[:40]!r}... is nested too deeply") from None
+        tree = None
+    depth = _depth(tree.body) if tree is not None else MAX_DEPTH + 1
+    if depth > MAX_DEPTH:
+        raise ExpressionError(f"{_shown(text)} is nested {'too' if tree is None else depth} "
+                              f"levels deep (a sum of n terms is n levels); retrograd explains "
+                              f"at most {MAX_DEPTH}: explain a smaller expression")
+    return tree
+
+
+def _depth(tree: ast.AST) -> int:
+    """The depth of the tree, counted without recursion (the tree may be very deep)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node)
+                     if not isinstance(child, ast.expr_context))
+    return deepest
 
 
 def _variable(name: str, value: Any) -> Tensor:

@@ -94,3 +94,22 @@ def test_values_of_variables():
 def test_the_parser_never_evaluates_python():
     source = inspect.getsource(expression_module).replace("literal_eval(", "")
     assert "eval(" not in source and "exec(" not in source and "compile(" not in source
+
+
+def test_a_sum_of_a_thousand_terms_is_refused_plainly_not_by_recursion():
+    with pytest.raises(ExpressionError, match="nested 1000 levels deep.*at most 200") as error:
+        evaluate(" + ".join(["x"] * 1000), {"x": 1})
+    assert len(str(error.value)) < 300  # the 4 KB expression is not echoed back
+
+
+def test_the_deepest_expression_allowed_is_explained_whole():
+    f, names = evaluate(" + ".join(["x"] * 200), {"x": 1})
+    f.backward()
+    assert f.item() == 200 and list(names)[0].grad.item() == 200
+
+
+def test_error_messages_echo_only_the_start_of_a_long_expression():
+    text = "x + " * 1200 + "import os"
+    with pytest.raises(ExpressionError) as error:
+        evaluate(text, {"x": 1})
+    assert len(str(error.value)) < 300 and "characters" in str(error.value)
