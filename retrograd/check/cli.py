@@ -9,9 +9,14 @@ The file defines the four functions of the practical work (NumPy arrays or retro
 
 On seeded random data, ``backward``'s gradients are compared with those of
 ``loss_accuracy(forward(params, X)[0], Y)[0]`` computed by finite differences (and autograd
-when the functions also run on retrograd tensors). Exit status: 0 when every gradient matches,
-1 when one is wrong, 2 when the file cannot be checked (missing function, wrong signature, an
-exception inside it).
+when the functions also run on retrograd tensors). Before that, forward's ``Yhat`` is checked
+(shape N x ny, rows that sum to one), and ``backward`` gets copies of the parameters: one that
+changes them (an update inside backward) is told so. A wrong gradient that a known mistake
+explains (see ``mistakes``) gets that mistake as its hint. Exit status: 0 when every gradient
+matches, 1 when one is wrong or forward is, 2 when the file cannot be checked (missing function,
+wrong signature, an exception inside it, a TODO left).
+
+``retrograd check --template FILE.py`` writes a starter file to fill in.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ import importlib.util
 import inspect
 import sys
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -27,9 +33,14 @@ import numpy as np
 
 from ..random import manual_seed
 from ..tensor import Tensor
-from .gradients import gradients, host
+from . import mistakes
+from .gradients import GradientReport, gradients, host
+from .template import TEMPLATE
 
-EXIT_OK, EXIT_WRONG_GRADIENT, EXIT_BAD_FILE = 0, 1, 2
+EXIT_OK, EXIT_WRONG, EXIT_BAD_FILE = 0, 1, 2
+TEMPLATE_FILE = "my_network.py"  # where --template writes without FILE.py
+# patterns of rg.check.gradients too vague to keep when a known mistake explains the gradient
+VAGUE_PATTERNS = {None, "factor", "l2", "offset", "elementwise"}
 # The functions the file must define and the arguments the practical work gives them.
 CONTRACT = {"init_params": ("nx", "nh", "ny"), "forward": ("params", "X"),
             "loss_accuracy": ("Yhat", "Y"), "backward": ("params", "outputs", "Y")}
@@ -37,6 +48,21 @@ CONTRACT = {"init_params": ("nx", "nh", "ny"), "forward": ("params", "X"),
 
 class BadFileError(Exception):
     """The file cannot be checked; the message says why in one line."""
+
+
+class ForwardError(Exception):
+    """forward's output is not what the contract asks; the message says what is wrong."""
+
+
+@dataclass
+class Outcome:
+    """What the check found: the gradient report, L and the accuracy at the parameters, and
+    the parameters backward changed in place."""
+
+    report: GradientReport
+    loss: float
+    accuracy: float
+    changed: list[str]
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -54,8 +80,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "the functions run on retrograd tensors), and a table shows which are wrong, where, "
         "and a hint of why. FILE.py is imported and run like any Python module (as pytest "
         "runs test files): check only code you trust. Exit status: 0 every gradient matches, "
-        "1 some gradient is wrong, 2 the file cannot be checked.")
-    parser.add_argument("file", metavar="FILE.py", help="the Python file to check")
+        "1 some gradient (or forward) is wrong, 2 the file cannot be checked. With --template, "
+        "writes a starter FILE.py to fill in instead.")
+    parser.add_argument("file", metavar="FILE.py", nargs="?",
+                        help="the Python file to check (or to write, with --template)")
+    parser.add_argument("--template", action="store_true",
+                        help=f"write a starter FILE.py (default: {TEMPLATE_FILE}) whose TODOs "
+                        f"you fill in, then check it; never overwrites a file")
     data = parser.add_argument_group("random data")
     for flag, default, meaning in (("--batch-size", 8, "examples N, the rows of X"),
                                    ("--nx", 4, "inputs"), ("--nh", 5, "hidden units"),
@@ -79,21 +110,52 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Runs ``retrograd check`` and returns the exit status (0, 1 or 2; see the module)."""
+    if args.template:
+        return _write_template(Path(args.file or TEMPLATE_FILE))
+    if args.file is None:
+        print("retrograd check: error: give the FILE.py to check, or --template to write one "
+              "(see retrograd check --help)", file=sys.stderr)
+        return EXIT_BAD_FILE
     path = Path(args.file)
+    heading = (f"retrograd check {args.file}: backward on random data, N={args.batch_size} "
+               f"examples, nx={args.nx}, nh={args.nh}, ny={args.ny} (seed {args.seed})")
     try:
         module = _load(path)
         functions = {name: _function(module, name) for name in CONTRACT}
-        report, loss, accuracy = _check(functions, args)
+        outcome = _check(functions, args)
     except BadFileError as error:
         print(f"retrograd check: error: {args.file}: {error}", file=sys.stderr)
         if error.__cause__ is not None:
             _explain(error.__cause__, path, args.traceback)
         return EXIT_BAD_FILE
-    print(f"retrograd check {args.file}: backward on random data, N={args.batch_size} examples, "
-          f"nx={args.nx}, nh={args.nh}, ny={args.ny} (seed {args.seed}); L = {loss:.6g}, "
-          f"accuracy {accuracy:.3g}\n")
-    print(report)
-    return EXIT_OK if report.ok else EXIT_WRONG_GRADIENT
+    except ForwardError as error:
+        print(f"{heading}\n\nForward check: FAIL: {error}\nThe gradients of backward are "
+              f"checked once forward is right.")
+        return EXIT_WRONG
+    print(f"{heading}; L = {outcome.loss:.6g}, accuracy {outcome.accuracy:.3g}\n")
+    if outcome.changed:
+        print(f"note: your backward changed the parameters {', '.join(outcome.changed)} (an "
+              f"update inside backward?): the check used copies, so the gradients below are "
+              f"those at the parameters forward saw; update the parameters after backward\n")
+    print(outcome.report)
+    return EXIT_OK if outcome.report.ok else EXIT_WRONG
+
+
+def _write_template(path: Path) -> int:
+    """Writes the starter file to ``path`` unless something is there already."""
+    try:
+        with path.open("x") as file:  # "x": fails on an existing file rather than replace it
+            file.write(TEMPLATE)
+    except FileExistsError:
+        print(f"retrograd check: error: {path} already exists; give another FILE.py (the "
+              f"template never overwrites a file)", file=sys.stderr)
+        return EXIT_BAD_FILE
+    except OSError as error:
+        print(f"retrograd check: error: cannot write {path}: {error.strerror}", file=sys.stderr)
+        return EXIT_BAD_FILE
+    print(f"wrote the template to {path.resolve()}: fill in its TODOs, then run "
+          f"retrograd check {path}")
+    return EXIT_OK
 
 
 def _explain(cause: BaseException, path: Path, show_traceback: bool) -> None:
@@ -161,9 +223,8 @@ def _function(module: Any, name: str) -> Callable:
     return function
 
 
-def _check(functions: dict[str, Callable], args: argparse.Namespace):
-    """Runs the user's functions on random data and checks backward; returns
-    (report, L, accuracy)."""
+def _check(functions: dict[str, Callable], args: argparse.Namespace) -> Outcome:
+    """Runs the user's functions on random data and checks forward, then backward."""
     rng = np.random.default_rng(args.seed)
     X = rng.standard_normal((args.batch_size, args.nx))
     Y = np.eye(args.ny)[rng.integers(0, args.ny, args.batch_size)]  # one-hot rows
@@ -175,6 +236,7 @@ def _check(functions: dict[str, Callable], args: argparse.Namespace):
                            f"'bh', 'Wy', 'by'}}, got {type(params).__name__}")
     # float64, so that the comparison sees your formulas rather than float32 rounding
     params = {name: _float64(value, f"init_params()[{name!r}]") for name, value in params.items()}
+    arrays = {name: np.array(host(value)) for name, value in params.items()}  # kept apart
 
     def data_for(point: dict) -> tuple:
         """X and Y as retrograd tensors when the parameters are tensors."""
@@ -188,11 +250,16 @@ def _check(functions: dict[str, Callable], args: argparse.Namespace):
 
     inputs, targets = data_for(params)
     Yhat, outputs = _pair(functions, "forward", params, inputs)
+    _check_forward(_float64(host(Yhat), "forward's Yhat"), args.batch_size, args.ny)
     loss, accuracy = _pair(functions, "loss_accuracy", Yhat, targets)
     if not np.isfinite(_number(loss, "loss_accuracy's L")):
         raise BadFileError(f"loss_accuracy returned L = {_number(loss, 'L')} on random data: "
                            f"the loss must be finite (a log of 0?)")
-    grads = _call(functions, "backward", params, outputs, targets)
+    # copies: a backward that also takes an SGD step must not move the point being checked
+    given = {name: _float64(value, name) for name, value in params.items()}
+    grads = _call(functions, "backward", given, outputs, targets)
+    changed = [name for name in params
+               if not np.array_equal(np.asarray(host(given.get(name))), arrays[name])]
     if not isinstance(grads, dict) or set(grads) != set(params):
         found = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
         raise BadFileError(f"backward must return a dict with the keys of params "
@@ -202,13 +269,61 @@ def _check(functions: dict[str, Callable], args: argparse.Namespace):
                            batch_size=args.batch_size)
     except Exception as error:  # your grads are not arrays, or your code fails near params
         raise BadFileError(f"checking the gradients: {_describe(error)}") from error
-    return report, _number(loss, "loss_accuracy's L"), _number(accuracy, "loss_accuracy's acc")
+    _known_mistakes(report, arrays, X, Y, _float64(host(Yhat), "Yhat"), args)
+    return Outcome(report, _number(loss, "loss_accuracy's L"),
+                   _number(accuracy, "loss_accuracy's acc"), changed)
+
+
+def _check_forward(Yhat: np.ndarray, N: int, ny: int) -> None:
+    """Raises ForwardError unless ``Yhat`` is N x ny with rows that sum to one (when it holds
+    probabilities, i.e. no negative entry: a softmax of each row is expected)."""
+    if Yhat.shape == (ny, N) and N != ny:
+        raise ForwardError(f"forward returns Yhat of shape {Yhat.shape}, one column per "
+                           f"example; it must be N x ny = {(N, ny)}, one example per row "
+                           f"(X is N x nx: Z = X W^T + b)")
+    if Yhat.shape != (N, ny):
+        raise ForwardError(f"forward returns Yhat of shape {Yhat.shape}; it must be N x ny = "
+                           f"{(N, ny)}, one row of probabilities per example")
+    if not np.all(Yhat >= 0):  # not probabilities: nothing to say about a softmax
+        return
+    rows = Yhat.sum(axis=1)
+    if np.allclose(rows, 1, atol=1e-6):
+        return
+    if np.allclose(Yhat.sum(axis=0), 1, atol=1e-6):
+        raise ForwardError("the columns of Yhat sum to one, not its rows: the softmax is "
+                           "taken over axis 0 (across the examples); take it over each row, "
+                           "axis=1 (dim=1), e.g. exps / exps.sum(axis=1, keepdims=True)")
+    if np.isclose(Yhat.sum(), 1, atol=1e-6):
+        raise ForwardError("the whole of Yhat sums to one, not each row: the softmax divides "
+                           "by the sum of all the entries; divide by each row's sum, "
+                           "exps.sum(axis=1, keepdims=True)")
+    raise ForwardError(f"the rows of Yhat sum to {rows.min():.4g} .. {rows.max():.4g}, not "
+                       f"one: Yhat must be the softmax of each row, "
+                       f"exps / exps.sum(axis=1, keepdims=True)")
+
+
+def _known_mistakes(report: GradientReport, params: dict[str, np.ndarray], X: np.ndarray,
+                    Y: np.ndarray, Yhat: np.ndarray, args: argparse.Namespace) -> None:
+    """Replaces the vague hints of the report by the known mistake that explains the gradient,
+    where the network is the practical work's (see ``mistakes``)."""
+    wrong = [name for name, result in report.parameters.items()
+             if not result.ok and result.pattern in VAGUE_PATTERNS]
+    network = mistakes.rebuild(params, X, Yhat, args.ny) if wrong else None
+    if network is None:
+        return
+    yours = {name: report.parameters[name].yours for name in wrong}
+    for name, hint in mistakes.explain(network, Y, yours, wrong, args.atol,
+                                       args.rtol).items():
+        report.parameters[name].pattern, report.parameters[name].hint = "known_mistake", hint
 
 
 def _call(functions: dict[str, Callable], name: str, *arguments: Any) -> Any:
     """Calls the user's function ``name``; an exception becomes a BadFileError naming it."""
     try:
         return functions[name](*arguments)
+    except NotImplementedError as error:  # the template's TODO(...) not yet replaced
+        raise BadFileError(f"{name}({', '.join(CONTRACT[name])}) is not finished: "
+                           f"{_describe(error)}; fill in the TODOs") from error
     except Exception as error:
         raise BadFileError(f"{name}({', '.join(CONTRACT[name])}) raised "
                            f"{_describe(error)}") from error
