@@ -49,6 +49,7 @@ import json
 import math
 import os
 from dataclasses import asdict, dataclass
+from html import escape
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -167,28 +168,53 @@ class DiagnosisReport:
                 file.write(text + "\n")
         return text
 
-    def __str__(self) -> str:
+    def _headline(self) -> list[str]:
         lines = [f"Diagnosis on one batch: loss {self.loss:.4g}"
                  + (f", lr {self.lr:g}" if self.lr is not None else "")]
         if self.inputs is not None:
             lines.append("inputs:  " + _summary(self.inputs))
-        lines += ["outputs: " + _summary(self.outputs), "", "Activations (layer outputs)"]
-        lines += text_columns(
-            [["layer", "type", "shape", "mean", "std", "saturated", "dead"]]
-            + [[s.name, s.type, str(s.shape), f"{s.mean:.3g}", f"{s.std:.3g}",
-                _percent(s.saturated), _percent(s.dead)] for s in self.layers])
-        lines += ["", "Gradients (per parameter)"]
-        lines += text_columns(
-            [["parameter", "shape", "|w|", "|grad|", "lr*|grad|/|w|"]]
-            + [[p.name, str(p.shape), f"{p.norm:.3g}", _scientific(p.grad_norm),
-                _scientific(p.update_ratio)] for p in self.parameters])
-        lines.append("")
-        if self.warnings:
-            lines.append(f"Warnings ({len(self.warnings)})")
-            lines += [f"- [{w.code}] {w.message}" for w in self.warnings]
-        else:
-            lines.append("No warnings: activations and gradients look healthy on this batch.")
+        return lines + ["outputs: " + _summary(self.outputs)]
+
+    def _tables(self) -> list[tuple[str, list[list[str]]]]:
+        """(title, rows with the header first) of each table."""
+        return [
+            ("Activations (layer outputs)",
+             [["layer", "type", "shape", "mean", "std", "saturated", "dead"]]
+             + [[s.name, s.type, str(s.shape), f"{s.mean:.3g}", f"{s.std:.3g}",
+                 _percent(s.saturated), _percent(s.dead)] for s in self.layers]),
+            ("Gradients (per parameter)",
+             [["parameter", "shape", "|w|", "|grad|", "lr*|grad|/|w|"]]
+             + [[p.name, str(p.shape), f"{p.norm:.3g}", _scientific(p.grad_norm),
+                 _scientific(p.update_ratio)] for p in self.parameters])]
+
+    def _warnings_title(self) -> str:
+        if not self.warnings:
+            return "No warnings: activations and gradients look healthy on this batch."
+        return f"Warnings ({len(self.warnings)})"
+
+    def __str__(self) -> str:
+        lines = self._headline()
+        for title, rows in self._tables():
+            lines += ["", title, *text_columns(rows)]
+        lines += ["", self._warnings_title()]
+        lines += [f"- [{w.code}] {w.message}" for w in self.warnings]
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The report as HTML, for notebooks: the same tables, and the warnings as a list."""
+        parts = ["<div><p>" + "<br>".join(escape(line) for line in self._headline()) + "</p>"]
+        for title, rows in self._tables():
+            head = "".join(f"<th>{escape(cell)}</th>" for cell in rows[0])
+            body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row)
+                           + "</tr>" for row in rows[1:])
+            parts.append(f"<table><caption>{escape(title)}</caption><thead><tr>{head}</tr>"
+                         f"</thead><tbody>{body}</tbody></table>")
+        parts.append(f"<p><b>{escape(self._warnings_title())}</b></p>")
+        if self.warnings:
+            parts.append("<ul>" + "".join(f"<li><code>{escape(w.code)}</code>: "
+                                          f"{escape(w.message)}</li>" for w in self.warnings)
+                         + "</ul>")
+        return "".join(parts) + "</div>"
 
     def __repr__(self) -> str:
         return (f"<DiagnosisReport: {len(self.layers)} layers, {len(self.parameters)} "

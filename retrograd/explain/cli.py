@@ -5,7 +5,8 @@
     retrograd explain --model runs/circles-20250101-120000/checkpoint.npz
 
 The trace (or the table of layers) is printed; the graph is written to DIR as ``graph.dot``
-(``model.dot``) and, when Graphviz's ``dot`` program is installed, as a PNG or SVG picture.
+(``model.dot``) and as a picture: a PNG drawn by Graphviz's ``dot`` program when it is
+installed, else an SVG drawn in Python (``--format`` and ``--engine`` choose).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import os
 import shutil
 
 from ..creation import zeros
-from .drawing import INSTALL_HINT, Graph, graph, layer_summary, model_graph
+from .drawing import ENGINES, INSTALL_HINT, Graph, graph, layer_summary, model_graph
 from .expression import FUNCTIONS, ExpressionError, evaluate, parse_values
 from .text import text_table
 from .tracing import trace
@@ -50,8 +51,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--out", metavar="DIR", default=".",
                         help="the folder for the .dot file and the picture (default: the "
                         "current folder)")
-    parser.add_argument("--format", choices=("png", "svg"), default="png",
-                        help="the picture's format (default: png)")
+    parser.add_argument("--format", choices=("png", "svg"),
+                        help="the picture's format (default: png when Graphviz's dot is "
+                        "installed, else svg; png without dot is written as svg)")
+    parser.add_argument("--engine", choices=ENGINES, default="auto",
+                        help="who draws: dot (Graphviz), python (built in, SVG only) or auto "
+                        "(the default: dot when installed, else python)")
     parser.set_defaults(handler=run)
     return parser
 
@@ -71,18 +76,24 @@ def run(args: argparse.Namespace) -> int:
         drawing, text, name = graph(output, names), str(trace(output, names)), "graph"
     print(text)
     print()
-    print(_write(drawing, args.out, name, args.format))
+    print(_write(drawing, args.out, name, args.format, args.engine))
     return 0
 
 
-def _write(drawing: Graph, folder: str, name: str, format: str) -> str:
-    """Writes NAME.dot and, when Graphviz is installed, the picture; says what it wrote."""
+def _write(drawing: Graph, folder: str, name: str, format: str | None, engine: str) -> str:
+    """Writes NAME.dot and the picture; says what it wrote."""
     os.makedirs(folder, exist_ok=True)
-    written = [drawing.save(os.path.join(folder, f"{name}.dot"))]
-    if shutil.which("dot") is None:
-        return f"graph written to {written[0]}; for {name}.{format}, {INSTALL_HINT}"
-    written.append(drawing.render(os.path.join(folder, f"{name}.{format}")))
-    return f"graph written to {' and '.join(written)}"
+    has_dot = shutil.which("dot") is not None
+    note = ""
+    if format is None:
+        format = "png" if engine != "python" and has_dot else "svg"
+    elif format != "svg" and engine == "auto" and not has_dot:
+        note = (f"\n{name}.{format} needs Graphviz's dot program, so the picture is an SVG; "
+                f"for {format.upper()}, {INSTALL_HINT}")
+        format = "svg"
+    written = [drawing.save(os.path.join(folder, f"{name}.dot")),
+               drawing.render(os.path.join(folder, f"{name}.{format}"), engine=engine)]
+    return f"graph written to {' and '.join(written)}{note}"
 
 
 def _model(path: str) -> tuple[Graph, str]:

@@ -322,6 +322,20 @@ def test_printing_and_serialising_the_report(tmp_path):
     assert rg.check.diagnose is rg.diagnose
 
 
+def test_the_report_in_a_notebook_is_html():
+    model = mlp(2, 16, 3, activation=nn.Sigmoid)
+    report = rg.diagnose(model, (np.abs(data(32, 2)), classes(32)), F.cross_entropy, lr=0.1)
+    page = report._repr_html_()
+    assert page.startswith("<div>") and page.endswith("</div>")
+    assert page.count("<table>") == 2 and "<caption>Activations (layer outputs)</caption>" in page
+    assert "<th>lr*|grad|/|w|</th>" in page and "<td>0.weight</td>" in page
+    assert f"<td>{report.layers[1].std:.3g}</td>" in page
+    assert page.count("<li>") == len(report.warnings) > 0
+    assert "<code>inputs_all_positive</code>" in page
+    healthy = rg.diagnose(mlp(2, 4, 3), (data(32, 2), classes(32)), F.cross_entropy)
+    assert "No warnings" in healthy._repr_html_() and "<li>" not in healthy._repr_html_()
+
+
 def test_bad_arguments_get_clear_errors():
     model, x, y = mlp(2, 4, 3), data(4, 2), classes(4)
     with pytest.raises(TypeError, match=r"pair \(input, target\)"):

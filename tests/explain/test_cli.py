@@ -2,6 +2,7 @@
 written, one-line errors with their exit codes, and --model on a checkpoint of `retrograd train`."""
 import os
 import shutil
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -30,9 +31,10 @@ def test_prints_the_trace_and_writes_the_graph(capsys, tmp_path):
     assert str(tmp_path / "graph.dot") in out
     if shutil.which("dot"):
         assert (tmp_path / "graph.png").read_bytes()[:4] == b"\x89PNG"
+    else:
+        assert is_svg(tmp_path / "graph.svg")
 
 
-@needs_dot
 def test_svg_and_repeated_at(capsys, tmp_path):
     status, out, _ = run(capsys, "explain", "sum(x * w)", "--at", "x=[1,2,3]", "--at", "w=0.5",
                          "--format", "svg", "--out", tmp_path / "new")
@@ -41,11 +43,35 @@ def test_svg_and_repeated_at(capsys, tmp_path):
     assert "<svg" in (tmp_path / "new" / "graph.svg").read_text()
 
 
-def test_without_graphviz_only_the_dot_file_and_a_hint(capsys, tmp_path, monkeypatch):
+def is_svg(path):
+    return ET.parse(path).getroot().tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def test_without_graphviz_an_svg_drawn_in_python(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(drawing.shutil, "which", lambda name: None)
     status, out, _ = run(capsys, "explain", "x*x + x", "--at", "x=3", "--out", tmp_path)
     assert status == 0 and "1 + 3 + 3 = 7" in out
-    assert os.listdir(tmp_path) == ["graph.dot"] and "apt-get install graphviz" in out
+    assert sorted(os.listdir(tmp_path)) == ["graph.dot", "graph.svg"]
+    assert is_svg(tmp_path / "graph.svg") and "∂f/∂x = 7" in (tmp_path / "graph.svg").read_text()
+    assert "needs Graphviz" not in out  # svg is the default without dot: nothing to say
+    # PNG asked for: written as SVG, and said so
+    status, out, _ = run(capsys, "explain", "x*x", "--at", "x=3", "--format", "png",
+                         "--out", tmp_path / "png")
+    assert status == 0 and sorted(os.listdir(tmp_path / "png")) == ["graph.dot", "graph.svg"]
+    assert "graph.png needs Graphviz's dot program, so the picture is an SVG" in out
+    assert "apt-get install graphviz" in out and is_svg(tmp_path / "png" / "graph.svg")
+    status, _, err = run(capsys, "explain", "x*x", "--at", "x=3", "--engine", "dot",
+                         "--out", tmp_path / "dot")
+    assert status == 1 and "engine='dot' needs Graphviz" in err and err.count("\n") == 1
+
+
+def test_the_python_engine_even_with_graphviz(capsys, tmp_path):
+    status, out, _ = run(capsys, "explain", "u * v", "--at", "u=2,v=3", "--engine", "python",
+                         "--out", tmp_path)
+    assert status == 0 and is_svg(tmp_path / "graph.svg")
+    status, _, err = run(capsys, "explain", "u * v", "--at", "u=2,v=3", "--engine", "python",
+                         "--format", "png", "--out", tmp_path)
+    assert status == 1 and "engine='python' draws SVG only" in err
 
 
 @pytest.mark.parametrize("argv, code, fragment", [
@@ -78,6 +104,8 @@ def test_model_draws_a_trained_network_layer_by_layer(capsys, tmp_path):
     assert "Linear(in_features=2, out_features=8, bias=True)" in out and "ReLU()" in out
     dot = (tmp_path / "pictures" / "model.dot").read_text()
     assert dot.count("layer") >= 3 and "24 parameters: weight (8, 2), bias (8,)" in dot
+    picture = "model.png" if shutil.which("dot") else "model.svg"
+    assert (tmp_path / "pictures" / picture).exists()
     status, _, err = run(capsys, "explain", "--model", tmp_path / "run" / "checkpoint.npz",
                          "--at", "u=1")
     assert status == 1 and "no use with --model" in err

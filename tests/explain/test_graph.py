@@ -1,7 +1,9 @@
-"""rg.explain.graph and model_graph: the DOT text (always), pictures (when Graphviz's dot is
-installed), the message when it is not, and the notebook representations."""
+"""rg.explain.graph and model_graph: the DOT text, pictures (drawn by Graphviz's dot when it is
+installed, else as SVG in Python), the message when dot is needed and missing, and the notebook
+representation."""
 import re
 import shutil
+import xml.etree.ElementTree as ET
 
 import pytest
 import torch
@@ -84,30 +86,132 @@ def test_constants_are_grey_names():
 
 @needs_dot
 @pytest.mark.parametrize("format, magic", [("png", b"\x89PNG"), ("svg", b"<svg")])
-def test_render(tmp_path, format, magic):
+def test_render_with_dot(tmp_path, format, magic):
     f, names = lecture_example()
     drawing = graph(f, names)
-    path = drawing.render(tmp_path / "picture", format=format)
+    path = drawing.render(tmp_path / "picture", format=format, engine="dot")
     assert path.endswith(f"picture.{format}")
     content = open(path, "rb").read()
     assert magic in content[:400]
     assert drawing.render(tmp_path / f"again.{format}").endswith(f"again.{format}")
-    assert "<svg" in drawing._repr_svg_() and "<svg" in drawing._repr_html_()
+    assert "<svg" in drawing._repr_svg_()
 
 
-def test_without_graphviz_a_clear_message(monkeypatch, tmp_path):
+def test_without_graphviz_svg_is_drawn_in_python(monkeypatch, tmp_path):
     monkeypatch.setattr(drawing_module.shutil, "which", lambda name: None)
     f, names = lecture_example()
     drawing = graph(f, names)
+    assert ET.fromstring(drawing._repr_svg_()).tag == SVG + "svg"
+    path = drawing.render(tmp_path / "graph.svg")
+    assert ET.parse(path).getroot().tag == SVG + "svg"
+    with pytest.warns(UserWarning, match="written as SVG instead.*apt-get install graphviz"):
+        path = drawing.render(tmp_path / "picture.png")
+    assert path == str(tmp_path / "picture.svg") and not (tmp_path / "picture.png").exists()
+    assert ET.parse(path).getroot().tag == SVG + "svg"
     with pytest.raises(GraphvizNotFoundError, match=r"apt-get install graphviz.*brew install "
                        r"graphviz"):
-        drawing.render(tmp_path / "graph.png")
-    assert drawing._repr_svg_() is None
-    html = drawing._repr_html_()
-    assert "apt-get install graphviz" in html and "digraph retrograd" in html
+        drawing.pipe("png")
+    with pytest.raises(GraphvizNotFoundError, match="engine='dot' needs Graphviz"):
+        drawing.render(tmp_path / "graph.svg", engine="dot")
     assert open(drawing.save(tmp_path / "graph.dot")).read() == drawing.source == str(drawing)
+
+
+def test_bad_format_or_engine():
+    drawing = graph(*lecture_example())
     with pytest.raises(ValueError, match="format must be one of"):
         drawing.pipe("gif")
+    with pytest.raises(ValueError, match="engine must be one of"):
+        drawing.pipe("svg", engine="neato")
+    with pytest.raises(ValueError, match="engine='python' draws SVG only"):
+        drawing.pipe("png", engine="python")
+
+
+# -- the SVG drawn in Python --------------------------------------------------------------------
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def drawn(drawing):
+    """({node name: (left, top, right, bottom)}, [(tail, head)], [texts]) of the Python SVG."""
+    root = ET.fromstring(drawing.svg(engine="python"))
+    boxes = {}
+    for group in root.iter(SVG + "g"):
+        if group.get("class") != "node":
+            continue
+        corners = []
+        for shape in group:
+            if shape.tag == SVG + "rect":
+                x, y = float(shape.get("x")), float(shape.get("y"))
+                corners.append((x, y, x + float(shape.get("width")),
+                                y + float(shape.get("height"))))
+            elif shape.tag == SVG + "circle":
+                cx, cy, r = (float(shape.get(key)) for key in ("cx", "cy", "r"))
+                corners.append((cx - r, cy - r, cx + r, cy + r))
+        boxes[group.get("data-name")] = (min(c[0] for c in corners), min(c[1] for c in corners),
+                                         max(c[2] for c in corners), max(c[3] for c in corners))
+    edges = [(group.get("data-tail"), group.get("data-head")) for group in root.iter(SVG + "g")
+             if group.get("class") == "edge"]
+    lines = [path for path in root.iter(SVG + "path") if path.get("class") == "edge-line"]
+    assert len(lines) == len(edges)  # one path per edge
+    texts = [text.text for text in root.iter(SVG + "text")]
+    return boxes, edges, texts
+
+
+def assert_drawn_well(drawing):
+    """Every node and edge drawn, every label written, no two nodes overlapping, and every
+    edge going forward in the drawing's direction."""
+    boxes, edges, texts = drawn(drawing)
+    assert set(boxes) == {node.name for node in drawing.nodes}
+    assert edges == [(edge.tail, edge.head) for edge in drawing.edges]
+    for node in drawing.nodes:
+        assert node.title in texts and all(cell in texts for cell in node.cells)
+        assert node.gradient in (None, "") or node.gradient in texts
+    assert all(edge.label in texts for edge in drawing.edges if edge.label)
+    names = sorted(boxes)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            (l1, t1, r1, b1), (l2, t2, r2, b2) = boxes[a], boxes[b]
+            assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, f"{a} overlaps {b}"
+    along = (0, 2) if drawing.direction == "LR" else (1, 3)  # (upstream, downstream) face
+    for tail, head in edges:
+        assert boxes[tail][along[1]] < boxes[head][along[0]], f"{tail} -> {head} goes back"
+
+
+def test_python_svg_of_the_lecture_example():
+    f, names = lecture_example()
+    drawing = graph(f, names)
+    assert_drawn_well(drawing)
+    _, _, texts = drawn(drawing)
+    assert {"∂f/∂u = 4", "∂f/∂w = 5", "∂f/∂t1 = 4", "+", "×", "20"} <= set(texts)
+
+
+def test_python_svg_of_a_larger_graph_with_constants_and_shared_inputs():
+    x = rg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    w = rg.tensor([0.5, 0.25, 2.0], requires_grad=True)
+    with record():
+        h = (x * w + 1.0).tanh()
+        f = ((h * h).sum() + (x * 2.0).exp().sum() * w.sum()) / 3.0
+    drawing = graph(f, {x: "x", w: "w"})
+    assert len(drawing.nodes) > 20 and any(node.kind == "constant" for node in drawing.nodes)
+    assert_drawn_well(drawing)
+
+
+def test_python_svg_of_a_wide_deep_graph():
+    leaves = [rg.tensor(float(i), requires_grad=True) for i in range(12)]
+    total = leaves[0]
+    with record():
+        for number, leaf in enumerate(leaves[1:]):  # a long chain joined by many leaves
+            total = total * leaf if number % 2 else total + leaf.sin()
+    assert_drawn_well(graph(total))
+
+
+def test_python_svg_escapes_text():
+    x = rg.tensor(2.0, requires_grad=True)
+    with record():
+        f = x * 3.0
+    drawing = graph(f, {x: "<x & y>"})
+    _, _, texts = drawn(drawing)
+    assert "<x & y>" in texts and "&lt;x &amp; y&gt;" in drawing.svg(engine="python")
 
 
 def test_model_graph_of_a_sequential_network():
@@ -127,6 +231,10 @@ def test_model_graph_of_a_sequential_network():
     assert source.count("layer") >= 3 and "(N, 16)" in source and "(N, 3)" in source
     assert "48 parameters: weight (16, 2), bias (16,)" in source
     assert "no parameters" in source and "Sequential: 99 parameters" in source
+    drawing = model_graph(net, rg.zeros(1, 2))
+    assert drawing.direction == "TB"
+    assert_drawn_well(drawing)
+    assert "Sequential: 99 parameters" in drawn(drawing)[2]
 
 
 def test_model_graph_leaves_batch_norm_statistics_and_the_mode_alone():
