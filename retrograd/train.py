@@ -192,10 +192,14 @@ class _Totals:
         else:
             self.counts.append(correct)
 
-    def read(self) -> None:
+    def read(self, gradient_total: Any = None) -> float | None:
+        """Reads the queued values, and ``gradient_total`` (a 0-d array: the sum of the
+        gradients) in the same copy; returns its value."""
         if not self.losses:
-            return
-        for value, size in zip(_host_values(self.losses), self.sizes):
+            return None
+        values = _host_values(self.losses if gradient_total is None else
+                              [*self.losses, gradient_total])
+        for value, size in zip(values, self.sizes):
             self.steps_read += 1
             if self.epoch is not None and not math.isfinite(value):
                 raise NonFiniteLossError(self.epoch, self.steps_read, value)
@@ -206,6 +210,7 @@ class _Totals:
             self.has_accuracy = min(counts) >= 0
             self.correct += sum(counts)
         self.losses, self.sizes, self.counts = [], [], []
+        return None if gradient_total is None else values[-1]
 
     def reduce(self) -> None:
         """Sums the totals of every rank (a world of one: nothing), so that each rank's means
@@ -529,10 +534,11 @@ class Trainer:
                 output = self.model(inputs)
                 loss = self.loss_fn(output, targets)
                 totals.add(loss, output, targets)
-                if step % self.log_every == 0:
-                    totals.read()  # a NaN raises here, before this step's update
                 loss.backward()
-                self._update()
+                self._before_step()
+                if step % self.log_every == 0:  # a NaN loss or gradient raises here, before
+                    self._check(totals.read(self._gradient_total()))  # this step's update
+                self.optimizer.step()
             self._call("on_batch_end", step, totals.loss, totals.accuracy)
         totals.read()
         totals.reduce()
@@ -566,24 +572,33 @@ class Trainer:
 
     def _update(self) -> None:
         """After backward: the callbacks' seam, then the optimizer's step."""
-        self._call("on_after_backward")
-        self._call("on_before_step")
-        if self.compiled_step is None:  # a replay reads nothing: its check comes after
-            self._check_gradients()
+        self._before_step()
         self.optimizer.step()
 
-    def _check_gradients(self) -> None:
-        """A NaN or infinite gradient stops training before it reaches the weights (a finite
-        loss can have one): one sum per parameter, in float64 so that large finite
-        gradients do not overflow it."""
+    def _before_step(self) -> None:
+        self._call("on_after_backward")
+        self._call("on_before_step")
+
+    def _gradient_total(self) -> Any:
+        """The sum of every gradient, a 0-d float64 array on the model's device (float64, so
+        that large finite gradients do not overflow it), or None without gradients."""
+        sums = [p.grad.array.sum(dtype="float64") for p in self.module.parameters()
+                if p.grad is not None]
+        return array_module(sums[0]).stack(sums).sum() if sums else None
+
+    def _check(self, gradient_total: float | None) -> None:
+        """A NaN or infinite gradient under a finite loss stops training before it reaches
+        the weights, naming the first parameter that has one."""
+        if gradient_total is None or math.isfinite(gradient_total):
+            return
         for name, p in self.module.named_parameters():
-            grad = p.grad
-            if grad is not None and not math.isfinite(
-                    float(array_module(grad.array).sum(grad.array, dtype="float64"))):
-                values = backend_of(grad.array).to_host(grad.array)
-                bad = values[~np.isfinite(values)].flat[0]
-                raise NonFiniteLossError(self.epoch + 1, self._step, float(bad),
+            values = None if p.grad is None else backend_of(p.grad.array).to_host(p.grad.array)
+            if values is not None and not np.isfinite(values).all():
+                raise NonFiniteLossError(self.epoch + 1, self._step,
+                                         float(values[~np.isfinite(values)].flat[0]),
                                          f"the gradient of {name}")
+        raise NonFiniteLossError(self.epoch + 1, self._step, gradient_total,
+                                 "the sum of the gradients")
 
     def _call(self, hook: str, *args: Any) -> None:
         rank = dist.get_rank() if dist.is_initialized() else 0
@@ -696,7 +711,8 @@ def fit(model, loss_fn: LossFn, optimizer, train_loader: Iterable, epochs: int,
     parameters are left as they were before that step; otherwise (and with ``compile=True``,
     which reads the loss after the step) the updates of the steps since the previous read have
     been made. It is raised too, before the update, when a gradient is NaN or infinite under a
-    finite loss (not checked with ``compile=True``: the next loss shows it), and when the
+    finite loss (checked at the same reads; not with ``compile=True``: the next loss shows
+    it), and when the
     validation loss is (it would silently defeat early stopping and best-model selection).
     An epoch of no batch (an empty data set) raises ValueError.
     """
