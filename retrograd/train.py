@@ -390,7 +390,11 @@ class ModelCheckpoint(_Monitor):
 
 class ProgressBar(Callback):
     """A progress bar per epoch with the live loss and accuracy when ``stream`` is a terminal
-    and tqdm is installed; otherwise one plain line per epoch (logs, pipes, notebooks' files)."""
+    and tqdm is installed; otherwise one plain line per epoch (logs, pipes, notebooks' files).
+    The bar is short enough for 80 columns; at the epoch's end it gives way to the plain line,
+    which a narrow terminal may wrap (a bar that wraps could not be redrawn in place)."""
+
+    BAR_FORMAT = "{desc} {n_fmt}/{total_fmt} |{bar}| {elapsed}<{remaining}{postfix}"
 
     rank_zero_only = True
 
@@ -409,7 +413,8 @@ class ProgressBar(Callback):
         except ImportError:
             return
         self.bar = tqdm(total=len(trainer.train_loader), desc=f"epoch {epoch}/{trainer.epochs}",
-                        unit="batch", file=self._out(), leave=True, dynamic_ncols=True)
+                        file=self._out(), leave=False, dynamic_ncols=True,
+                        bar_format=self.BAR_FORMAT)
 
     def on_batch_end(self, trainer: "Trainer", step: int, loss: float,
                      accuracy: float | None) -> None:
@@ -417,16 +422,15 @@ class ProgressBar(Callback):
             self.bar.update(1)
             if math.isnan(loss):  # on a GPU, before the first read of the epoch
                 return
-            self.bar.set_postfix_str(format_metrics({"train_loss": loss, "train_acc": accuracy}),
-                                     refresh=False)
+            live = f"loss {loss:.4g}" + ("" if accuracy is None else f" acc {100 * accuracy:.1f}%")
+            self.bar.set_postfix_str(live, refresh=False)
 
     def on_epoch_end(self, trainer: "Trainer", epoch: int, record: dict[str, Any]) -> None:
-        line = f"{format_metrics(record)}  {record['time']:.2f}s"
-        if self.bar is None:
-            print(f"epoch {epoch}/{trainer.epochs}  {line}", file=self._out(), flush=True)
-        else:
-            self.bar.set_postfix_str(line)
-            self._close()
+        if self.bar is not None:
+            self.bar.refresh()  # its last state (n/n), then the line takes its place
+        self._close()
+        print(f"epoch {epoch}/{trainer.epochs}  {format_metrics(record)}  {record['time']:.2f}s",
+              file=self._out(), flush=True)
 
     def on_train_end(self, trainer: "Trainer") -> None:
         self._close()  # an epoch cut short by an error leaves its bar open

@@ -255,8 +255,9 @@ def metrics(folder):
 
 
 def test_cli_trains_on_the_device(fake_cuda, capsys, tmp_path):
-    assert main(["train", *TINY, "--out", str(tmp_path / "cpu")]) == 0
-    assert main(["train", *TINY, "--device", "cuda", "--diagnose",
+    step = ["--schedule", "step"]  # a schedule that may go on past its epochs (resumed below)
+    assert main(["train", *TINY, *step, "--out", str(tmp_path / "cpu")]) == 0
+    assert main(["train", *TINY, *step, "--device", "cuda", "--diagnose",
                  "--out", str(tmp_path / "cuda")]) == 0
     assert "on cuda" in capsys.readouterr().out
     assert metrics(tmp_path / "cuda") == metrics(tmp_path / "cpu")

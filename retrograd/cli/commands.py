@@ -5,6 +5,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -23,16 +24,21 @@ from ..nn.parallel import DistributedDataParallel
 from ..serialization import load
 from ..train import EarlyStopping, ModelCheckpoint, NonFiniteLossError, ProgressBar, Trainer
 from ..train import evaluate as evaluate_model
-from ..utils.data import DataLoader, TensorDataset
 from . import plots
+from .errors import ConfigError
 from .experiment import (
     DEFAULTS,
+    INITIALISATION,
+    PLANNED_SCHEDULES,
     Data,
     build_loss,
     build_optimizer,
     build_scheduler,
     complete,
-    dataset_name,
+    describe_optimizer,
+    describe_schedule,
+    evaluation_loader,
+    has_test_set,
     load_data,
     loaders,
     read_saved_model,
@@ -42,6 +48,10 @@ from .models import build_model, describe
 CHECKPOINT = "checkpoint.npz"
 LAUNCHED = "RETROGRAD_NPROC_LAUNCHED"  # set by `train --nproc N` in the processes it starts
 DIAGNOSIS_EXAMPLES = 256  # the fixed batch of --diagnose: the first training examples
+# Checkpoints store it: before it, digits' and MNIST's validation set was their test set, so a
+# run saved then cannot go on with the split of today.
+DATA_SPLIT = 2
+TEST = "test (evaluated once, after training)"
 
 
 class CommandError(Exception):
@@ -128,35 +138,60 @@ def make_trainer(config: dict[str, Any], data: Data, callbacks: Sequence = (),
 
 def _resumed_config(checkpoint: Any, given: dict[str, Any], path: str) -> dict[str, Any]:
     """The configuration of the run saved in ``checkpoint``; of the flags given, only --epochs
-    and --patience may change it (anything else would not be the same run)."""
+    and --patience may change it (anything else would not be the same run), and --epochs not
+    past the end of a cosine or poly schedule (the lr would rise again, or stay at 0)."""
     config = checkpoint.get("config") if isinstance(checkpoint, dict) else None
     if not isinstance(config, dict):
         raise CommandError(f"{path} is not a checkpoint of `retrograd train` (it holds no "
                            f"configuration), so it cannot be resumed")
     config = complete(config)
-    if "dataset" in given:
-        given = {**given, "dataset": dataset_name(given["dataset"])}
+    if checkpoint.get("data_split") != DATA_SPLIT and has_test_set(config["dataset"]):
+        raise CommandError(f"{path} was saved by an older retrograd, which validated on the "
+                           f"test set of {config['dataset']}; this one keeps a validation part "
+                           f"of the training data, so the run cannot go on: start a new run")
     for key, value in given.items():
         if key not in ("epochs", "patience") and value != config[key]:
-            raise CommandError(f"--{key.replace('_', '-')} {value} differs from the run saved "
-                               f"in {path} ({config[key]}): a resumed run keeps its "
-                               f"configuration; drop the flag, or start a new run")
+            raise ConfigError(f"--{key.replace('_', '-')} {value} differs from the run saved "
+                              f"in {path} ({config[key]}): a resumed run keeps its "
+                              f"configuration; drop the flag, or start a new run")
+    epochs = given.get("epochs", config["epochs"])
+    if epochs > config["epochs"] and config["schedule"] in PLANNED_SCHEDULES:
+        past_the_end = "rise again" if config["schedule"] == "cosine" else "stay at 0"
+        raise ConfigError(f"--epochs {epochs}: the {config['schedule']} schedule of the run "
+                          f"saved in {path} was planned for {config['epochs']} epochs and ends "
+                          f"there; past its end the lr would {past_the_end}: start a new run "
+                          f"with --epochs {epochs}, or train with --schedule none, step, "
+                          f"multistep or exponential, which can go on")
     return {**config, **{key: given[key] for key in ("epochs", "patience") if key in given}}
 
 
-def _summary(trainer: Trainer, data: Data, seconds: float) -> str:
+def _summary(trainer: Trainer, seconds: float, test: dict[str, Any] | None) -> str:
+    """The table of the last epoch (and of the test set), then the best validation epoch."""
     records = trainer.history.records
     last = records[-1]
     rows = [["training", _number(last["train_loss"]), _percent(last["train_acc"])],
-            [data.val_name, _number(last["val_loss"]), _percent(last["val_acc"])]]
+            ["validation", _number(last["val_loss"]), _percent(last["val_acc"])]]
+    if test is not None:
+        rows.append([TEST, _number(test["loss"]), _percent(test["accuracy"])])
     lines = [_table(["after epoch " + str(last["epoch"]), "loss", "accuracy"], rows)]
     accuracies = [r["val_acc"] for r in records if r["val_acc"] is not None]
     if accuracies:
         best = max(records, key=lambda r: r["val_acc"] if r["val_acc"] is not None else -1)
-        lines.append(f"best {data.val_name} accuracy {_percent(best['val_acc'])} at epoch "
+        lines.append(f"best validation accuracy {_percent(best['val_acc'])} at epoch "
                      f"{best['epoch']}; {len(records)} epochs in all, this session took "
                      f"{seconds:.1f} s")
     return "\n".join(lines)
+
+
+def _test(trainer: Trainer, data: Data, config: dict[str, Any]) -> dict[str, Any] | None:
+    """The loss and accuracy of the trained model on the test set (None without one): the
+    one look at it, after training, so that it never chose anything."""
+    if data.X_test is None:
+        return None
+    loss, accuracy = evaluate_model(trainer.module, build_loss(config, data.n_classes),
+                                    evaluation_loader(data.X_test, data.y_test))
+    return {"split": TEST, "epoch": trainer.history.records[-1]["epoch"],
+            "examples": len(data.y_test), "loss": loss, "accuracy": accuracy}
 
 
 def _write_run(trainer: Trainer, data: Data, config: dict[str, Any], out: str) -> list[str]:
@@ -167,7 +202,7 @@ def _write_run(trainer: Trainer, data: Data, config: dict[str, Any], out: str) -
         accuracy = trainer.history.records[-1]["val_acc"]
         picture = plots.decision_boundary(
             trainer.module, data.X_val, data.y_val, os.path.join(out, "decision_boundary.png"),
-            f"{config['dataset']}: {data.val_name} accuracy {_percent(accuracy)}")
+            f"{config['dataset']}: validation accuracy {_percent(accuracy)}")
         pictures += [picture] if picture else []
     written = ["metrics.csv"] + [os.path.basename(path) for path in pictures]
     for callback in trainer.callbacks:
@@ -185,8 +220,8 @@ def _diagnosis(args: argparse.Namespace, config: dict[str, Any], data: Data,
     epochs = args.diagnose_epochs or [1, (last + 1) // 2, last]
     beyond = [epoch for epoch in epochs if epoch > last]
     if beyond:
-        raise CommandError(f"--diagnose-epochs {','.join(map(str, beyond))}: the run has "
-                           f"{last} epochs; choose epochs from 1 to {last}")
+        raise ConfigError(f"--diagnose-epochs {','.join(map(str, beyond))}: the run has "
+                          f"{last} epochs; choose epochs from 1 to {last}")
     batch = (data.X_train[:DIAGNOSIS_EXAMPLES], data.y_train[:DIAGNOSIS_EXAMPLES])
     return [DiagnosisCallback(batch, epochs, os.path.join(out, "diagnosis"))]
 
@@ -228,8 +263,6 @@ def _join_processes(args: argparse.Namespace) -> None:
     if dist.get_world_size() != args.nproc:
         raise CommandError(f"--nproc {args.nproc}, but MPI started {dist.get_world_size()} "
                            f"process(es)")
-    if args.device != "cpu":
-        raise CommandError("--nproc trains on the CPU (MPI moves host memory); drop --device")
     if dist.get_rank() != 0:
         sys.stdout = open(os.devnull, "w")
 
@@ -238,6 +271,8 @@ def train(args: argparse.Namespace) -> int:
     """``retrograd train``: trains (or resumes) one run and writes its folder; exit status.
     With ``--nproc N``, in N processes, data-parallel."""
     if args.nproc > 1:
+        if args.device != "cpu":
+            raise ConfigError("--nproc trains on the CPU (MPI moves host memory); drop --device")
         if LAUNCHED not in os.environ:
             return _launch_processes(args)
         _join_processes(args)
@@ -249,6 +284,35 @@ def train(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             dist.abort(1)
     return _train(args)
+
+
+def _header(config: dict[str, Any], data: Data, processes: int, target: device) -> str:
+    """What is trained, on what, and how: the lines printed before the first epoch."""
+    examples = f"{len(data.y_train)} training and {len(data.y_val)} validation examples"
+    if data.X_test is not None:
+        examples = (f"{len(data.y_train)} training, {len(data.y_val)} validation and "
+                    f"{len(data.y_test)} test examples (the test set is evaluated once, after "
+                    f"training)")
+    batch = f"batch {config['batch_size']}" + ("" if processes == 1 else (
+        f" per process, {processes} processes (batch {processes * config['batch_size']} in "
+        f"all)"))
+    if processes * config["batch_size"] >= len(data.y_train):
+        batch += (f" (at least the {len(data.y_train)} training examples: each step takes the "
+                  f"whole training set, one step per epoch)")
+    return "\n".join([
+        f"training {describe(config)} on {config['dataset']}: {examples}",
+        f"{describe_optimizer(config)}, {batch}, {config['epochs']} epochs; "
+        f"{describe_schedule(config)}",
+        f"initial weights: {INITIALISATION}, seed {config['seed']}"
+        + ("" if target.type == "cpu" else f"; on {target}")])
+
+
+def _schedule_note(config: dict[str, Any], saved_epochs: int) -> str | None:
+    """For a resumed run given more epochs: what its schedule does past the planned ones."""
+    if config["epochs"] <= saved_epochs or config["schedule"] == "none":
+        return None
+    return (f"note: the {describe_schedule({**config, 'epochs': saved_epochs})}, built for "
+            f"{saved_epochs} epochs, goes on as built up to epoch {config['epochs']}")
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -263,32 +327,44 @@ def _train(args: argparse.Namespace) -> int:
         config = complete(given)
         out = args.out or _new_folder(os.path.join("runs", config["dataset"]))
         if os.path.exists(os.path.join(out, CHECKPOINT)):
-            raise CommandError(f"{out} already holds a run ({CHECKPOINT}): choose another "
-                               f"--out, or continue that run with --resume "
-                               f"{os.path.join(out, CHECKPOINT)}")
+            raise ConfigError(f"--out {out} already holds a run ({CHECKPOINT}): choose another "
+                              f"--out, or continue that run with --resume "
+                              f"{os.path.join(out, CHECKPOINT)}")
     data = load_data(config)
-    os.makedirs(out, exist_ok=True)
-    saver = ModelCheckpoint(os.path.join(out, CHECKPOINT),
-                            extra={"config": config, "retrograd_version": __version__})
-    # early stopping updates its state before the checkpoint saves it: a resume sees it whole
-    stopper = [EarlyStopping(patience=config["patience"])] if config["patience"] else []
-    # the diagnosis comes last: the other callbacks keep their places in a resumed checkpoint
     diagnosis = _diagnosis(args, config, data, out)
-    trainer = make_trainer(config, data, [ProgressBar(), *stopper, saver, *diagnosis], target,
+    writes = not dist.is_initialized() or dist.get_rank() == 0  # one process writes the folder
+    created = writes and not os.path.exists(out)
+    os.makedirs(out, exist_ok=True)
+    saver = ModelCheckpoint(os.path.join(out, CHECKPOINT), extra={
+        "config": config, "data_split": DATA_SPLIT, "retrograd_version": __version__})
+    try:
+        return _run(args, config, data, checkpoint, [saver, *diagnosis], out, writes, target)
+    except BaseException:
+        if created and not saver.last_saved_epoch:  # nothing of this run worth keeping
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _run(args: argparse.Namespace, config: dict[str, Any], data: Data, checkpoint: Any,
+         callbacks: list, out: str, writes: bool, target: device) -> int:
+    """The training of ``_train``, in its run folder ``out``; ``callbacks``: the checkpoint
+    saver, then those of --diagnose."""
+    saver = callbacks[0]
+    # early stopping updates its state before the checkpoint saves it: a resume sees it whole;
+    # the diagnosis comes last: the other callbacks keep their places in a resumed checkpoint
+    stopper = [EarlyStopping(patience=config["patience"])] if config["patience"] else []
+    trainer = make_trainer(config, data, [ProgressBar(), *stopper, *callbacks], target,
                            args.compile)
+    processes = dist.get_world_size() if dist.is_initialized() else 1
     if checkpoint is not None:
         trainer.load_state_dict(checkpoint)
-    processes = dist.get_world_size() if dist.is_initialized() else 1
-    writes = not dist.is_initialized() or dist.get_rank() == 0  # one process writes the folder
     if writes:
         _write_json(os.path.join(out, "config.json"), config)
-    batch = f"batch {config['batch_size']}" + ("" if processes == 1 else (
-        f" per process, {processes} processes (batch {processes * config['batch_size']} in "
-        f"all)"))
-    print(f"training {describe(config)} on {config['dataset']}: {len(data.y_train)} training "
-          f"and {len(data.y_val)} {data.val_name} examples; {config['optimizer']} lr "
-          f"{config['lr']:g}, {batch}, {config['epochs']} epochs"
-          + ("" if target.type == "cpu" else f", on {target}"), flush=True)
+    print(_header(config, data, processes, target), flush=True)
+    if checkpoint is not None:
+        note = _schedule_note(config, checkpoint["config"]["epochs"])
+        if note:
+            print(note, flush=True)
     example = zeros(config["batch_size"], *data.input_shape, device=target)
     print(summary(trainer.module, input_data=example, verbose=0), flush=True)
     start = time.perf_counter()
@@ -308,8 +384,12 @@ def _train(args: argparse.Namespace) -> int:
             print(f"stopped after epoch {saver.last_saved_epoch}; go on with: retrograd train "
                   f"--resume {saver.path}", file=sys.stderr)
         raise
+    test = _test(trainer, data, config)
     written = _write_run(trainer, data, config, out) if writes else []
-    print(_summary(trainer, data, time.perf_counter() - start))
+    if writes and test is not None:
+        _write_json(os.path.join(out, "test.json"), test)
+        written.append("test.json")
+    print(_summary(trainer, time.perf_counter() - start, test))
     print(f"run folder {out}: {', '.join(['config.json', CHECKPOINT] + written)}")
     return 0
 
@@ -325,8 +405,7 @@ def sweep(args: argparse.Namespace) -> int:
     os.makedirs(out, exist_ok=True)
     _write_json(os.path.join(out, "config.json"),
                 {**base, "lrs": args.lrs, "batch_sizes": args.batch_sizes})
-    setting = (f"{base['optimizer']}" + (f" (momentum {base['momentum']:g})" if base[
-        "optimizer"] in ("sgd", "rmsprop") else "") + f", {base['schedule']} schedule, "
+    setting = (f"{describe_optimizer(base, lr=False)}; {describe_schedule(base)}, "
                f"{base['epochs']} epochs")
     print(f"sweep on {base['dataset']}: {len(args.lrs)} learning rates x "
           f"{len(args.batch_sizes)} batch sizes; {setting} each", flush=True)
@@ -335,7 +414,9 @@ def sweep(args: argparse.Namespace) -> int:
         for batch_size in args.batch_sizes:
             config = {**base, "lr": lr, "batch_size": batch_size}
             stopper = [EarlyStopping(patience=config["patience"])] if config["patience"] else []
-            trainer = make_trainer(config, data, stopper, target, args.compile)
+            # the bar on a terminal; in a log, the one line per run below is enough
+            bar = [ProgressBar()] if sys.stdout.isatty() else []
+            trainer = make_trainer(config, data, bar + stopper, target, args.compile)
             start = time.perf_counter()
             try:
                 trainer.fit(config["epochs"])
@@ -351,7 +432,8 @@ def sweep(args: argparse.Namespace) -> int:
                    "best_val_acc": max((r["val_acc"] for r in records), default=None),
                    "seconds": round(time.perf_counter() - start, 3), "diverged_at": diverged}
             rows.append(row)
-            runs.append({"lr": lr, "batch_size": batch_size, "records": records})
+            runs.append({"lr": lr, "batch_size": batch_size, "records": records,
+                         "diverged": bool(diverged)})
             print(f"  lr {lr:<8g} batch {batch_size:<5d} "
                   + (f"diverged at {diverged}" if diverged else
                      f"train_loss {_number(row['train_loss'])}  val_acc "
@@ -395,10 +477,14 @@ def evaluate(args: argparse.Namespace) -> int:
                            f"{describe(config, details=False)} for {config['dataset']} "
                            f"({data.n_features} features, {data.n_classes} classes): "
                            f"{error}") from None
-    X, y = (data.X_val, data.y_val) if args.split == "val" else (data.X_train, data.y_train)
+    if args.split == "test" and data.X_test is None:
+        raise ConfigError(f"--split test: {config['dataset']} has no test set (digits, mnist "
+                          f"and fashion-mnist have one); use --split val")
+    X, y, split = {"val": (data.X_val, data.y_val, "validation"),
+                   "train": (data.X_train, data.y_train, "training"),
+                   "test": (data.X_test, data.y_test, "test")}[args.split]
     loss, accuracy = evaluate_model(model, build_loss(config, data.n_classes),
-                                    DataLoader(TensorDataset(X, y), batch_size=1024))
-    split = data.val_name if args.split == "val" else "training"
+                                    evaluation_loader(X, y))
     print(_table(["checkpoint", "data set", "examples", config["loss"], "accuracy"],
                  [[args.checkpoint, f"{config['dataset']} ({split})", len(y), _number(loss),
                    _percent(accuracy)]]))

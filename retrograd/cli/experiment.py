@@ -21,6 +21,7 @@ from ..random import Generator
 from ..serialization import load
 from ..tensor import Tensor
 from ..utils.data import DataLoader, DistributedSampler, TensorDataset
+from .errors import ConfigError
 from .models import MODEL_DEFAULTS, is_convolutional, keep_used_options
 
 # Every flag that changes what is trained (the run folder and --resume are not part of it).
@@ -107,7 +108,9 @@ def read_saved_model(path: str, target: Any = "cpu") -> tuple[dict[str, Any], di
 @dataclass
 class Data:
     """A data set split for training: arrays X float32, (N, features), or (N, 1, height, width)
-    for a convolutional model, and y (N,) int64."""
+    for a convolutional model, and y (N,) int64. The validation part, drawn from the training
+    data, chooses between epochs and settings; the test part (None for the generated sets) is
+    the data set's own, evaluated once, after training."""
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -115,7 +118,8 @@ class Data:
     y_val: np.ndarray
     n_features: int
     n_classes: int
-    val_name: str  # "validation", or "test" when the data set has its own test split
+    X_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -123,37 +127,48 @@ class Data:
         return self.X_train.shape[1:]
 
 
-def load_data(config: dict[str, Any]) -> Data:
-    """The configured data set, split into training and validation (or test) parts.
+def has_test_set(dataset: str) -> bool:
+    """Whether the data set has a test set of its own (digits, MNIST-like sets)."""
+    return dataset == "digits" or datasets.available()[dataset].needs_root
 
-    Generated sets are drawn with ``seed`` and split at random by ``val_fraction``; digits
-    keeps ``val_fraction`` of its images for testing; MNIST-like sets use their test files.
-    Images come as rows of pixels for an MLP, as (N, 1, height, width) for a CNN.
+
+def load_data(config: dict[str, Any]) -> Data:
+    """The configured data set: training, validation and (digits, MNIST-like sets) test parts.
+
+    The validation part is ``val_fraction`` of the training data, drawn at random with
+    ``seed``. Generated sets are drawn with ``seed`` and have no test part; digits keeps its
+    standard test split (``rg.datasets.digits(train=False)``, the same whatever the seed);
+    MNIST-like sets use their test files. Images come as rows of pixels for an MLP, as
+    (N, 1, height, width) for a CNN.
     """
     info = datasets.available()[config["dataset"]]
     flatten = not is_convolutional(config["model"])
-    if info.needs_root:
-        X_train, y_train = info.load(config["data_dir"], train=True, flatten=flatten)
-        X_val, y_val = info.load(config["data_dir"], train=False, flatten=flatten)
-        return Data(X_train, y_train, X_val, y_val, info.n_features, info.n_classes, "test")
-    if info.name == "digits":
-        split = {"test_fraction": config["val_fraction"], "seed": config["seed"]}
-        X_train, y_train = info.load(train=True, flatten=flatten, **split)
-        X_val, y_val = info.load(train=False, flatten=flatten, **split)
-        return Data(X_train, y_train, X_val, y_val, info.n_features, info.n_classes, "test")
-    if not flatten:
-        raise ValueError(f"--model {config['model']} reads images, but {info.name} holds "
-                         f"{info.n_features}-D points: use --dataset digits, mnist or "
-                         f"fashion-mnist, or --model mlp")
-    X, y = info.load(config["samples"] or info.n_samples, seed=config["seed"])
+    if has_test_set(info.name):
+        where = (config["data_dir"],) if info.needs_root else ()
+        X, y = info.load(*where, train=True, flatten=flatten)
+        X_test, y_test = info.load(*where, train=False, flatten=flatten)
+    elif not flatten:
+        raise ConfigError(f"--model {config['model']} reads images, but {info.name} holds "
+                          f"{info.n_features}-D points: use --dataset digits, mnist or "
+                          f"fashion-mnist, or --model mlp")
+    else:
+        X, y = info.load(config["samples"] or info.n_samples, seed=config["seed"])
+        X_test = y_test = None
     order = randperm(len(y), generator=Generator().manual_seed(config["seed"])).numpy()
     n_val = round(len(y) * config["val_fraction"])
     if not 0 < n_val < len(y):
-        raise ValueError(f"--val-fraction {config['val_fraction']} of {len(y)} examples leaves "
-                         f"an empty training or validation set")
+        raise ConfigError(f"--val-fraction {config['val_fraction']} of {len(y)} training "
+                          f"examples leaves an empty training or validation set: choose a "
+                          f"fraction nearer 0.5" + ("" if X_test is not None else
+                                                   ", or more --samples"))
     val, train = order[:n_val], order[n_val:]
-    return Data(X[train], y[train], X[val], y[val], info.n_features, info.n_classes,
-                "validation")
+    return Data(X[train], y[train], X[val], y[val], info.n_features, info.n_classes, X_test,
+                y_test)
+
+
+def evaluation_loader(X: np.ndarray, y: np.ndarray) -> DataLoader:
+    """The batches of an evaluation (validation or test), in order."""
+    return DataLoader(TensorDataset(X, y), batch_size=1024)
 
 
 def loaders(data: Data, config: dict[str, Any]) -> tuple[DataLoader, DataLoader]:
@@ -169,8 +184,7 @@ def loaders(data: Data, config: dict[str, Any]) -> tuple[DataLoader, DataLoader]
     else:
         train = DataLoader(examples, batch_size=config["batch_size"], shuffle=True,
                            generator=Generator().manual_seed(config["seed"]))
-    val = DataLoader(TensorDataset(data.X_val, data.y_val), batch_size=1024)
-    return train, val
+    return train, evaluation_loader(data.X_val, data.y_val)
 
 
 # -- model, loss, optimizer, schedule -------------------------------------------------------------
@@ -205,22 +219,64 @@ def build_optimizer(config: dict[str, Any], model: nn.Module) -> optim.Optimizer
     return OPTIMIZERS[config["optimizer"]](model.parameters(), **options)
 
 
+SCHEDULERS = {"step": lr_scheduler.StepLR, "multistep": lr_scheduler.MultiStepLR,
+              "exponential": lr_scheduler.ExponentialLR, "cosine": lr_scheduler.CosineAnnealingLR,
+              "poly": lr_scheduler.PolynomialLR}
+PLANNED_SCHEDULES = ("cosine", "poly")  # built for a number of epochs: they end there
+INITIALISATION = "PyTorch's default (uniform within +-1/sqrt(fan_in))"
+
+
+def schedule_options(config: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of the schedule's class, the lengths defaulting to the number of epochs
+    ({} for no schedule)."""
+    epochs, gamma = config["epochs"], config["gamma"]
+    return {
+        "none": {},
+        "step": {"step_size": config["step_size"] or max(1, epochs // 3), "gamma": gamma or 0.1},
+        "multistep": {"milestones": config["milestones"] or [max(1, epochs // 2),
+                                                             max(1, 3 * epochs // 4)],
+                      "gamma": gamma or 0.1},
+        "exponential": {"gamma": gamma or 0.95},
+        "cosine": {"T_max": epochs, "eta_min": config["min_lr"]},
+        "poly": {"total_iters": epochs, "power": config["power"]},
+    }[config["schedule"]]
+
+
 def build_scheduler(config: dict[str, Any],
                     optimizer: optim.Optimizer) -> lr_scheduler.LRScheduler | None:
-    """The learning-rate schedule, stepped once per epoch, or None; its lengths default to the
-    number of epochs."""
-    epochs, name = config["epochs"], config["schedule"]
-    gamma = config["gamma"]
-    if name == "none":
+    """The learning-rate schedule, stepped once per epoch, or None (``--schedule none``)."""
+    if config["schedule"] == "none":
         return None
-    if name == "step":
-        step_size = config["step_size"] or max(1, epochs // 3)
-        return lr_scheduler.StepLR(optimizer, step_size, gamma=gamma or 0.1)
-    if name == "multistep":
-        milestones = config["milestones"] or [max(1, epochs // 2), max(1, 3 * epochs // 4)]
-        return lr_scheduler.MultiStepLR(optimizer, milestones, gamma=gamma or 0.1)
-    if name == "exponential":
-        return lr_scheduler.ExponentialLR(optimizer, gamma=gamma or 0.95)
-    if name == "cosine":
-        return lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs, eta_min=config["min_lr"])
-    return lr_scheduler.PolynomialLR(optimizer, total_iters=epochs, power=config["power"])
+    return SCHEDULERS[config["schedule"]](optimizer, **schedule_options(config))
+
+
+def describe_schedule(config: dict[str, Any]) -> str:
+    """The schedule in words: 'cosine schedule (lr annealed to 0 over 30 epochs)'."""
+    name, options = config["schedule"], schedule_options(config)
+    gamma = f"lr x{options.get('gamma', 0):g}"
+    return {
+        "none": lambda: "no schedule (constant lr)",
+        "step": lambda: f"step schedule ({gamma} every {options['step_size']} epochs)",
+        "multistep": lambda: f"multistep schedule ({gamma} at epochs "
+                             f"{','.join(map(str, options['milestones']))})",
+        "exponential": lambda: f"exponential schedule ({gamma} per epoch)",
+        "cosine": lambda: f"cosine schedule (lr annealed to {options['eta_min']:g} over "
+                          f"{options['T_max']} epochs)",
+        "poly": lambda: f"poly schedule (lr down to 0 over {options['total_iters']} epochs, "
+                        f"power {options['power']:g})",
+    }[name]()
+
+
+def describe_optimizer(config: dict[str, Any], lr: bool = True) -> str:
+    """The optimizer in words, with what it uses of the flags: 'sgd lr 0.1, momentum 0.9'."""
+    name = config["optimizer"]
+    parts = [f"{name} lr {config['lr']:g}" if lr else name]
+    if name in ("sgd", "rmsprop"):
+        parts.append(f"momentum {config['momentum']:g}")
+    elif name in ("adam", "adamw"):
+        parts.append("betas (0.9, 0.999), its own momentum")
+    else:
+        parts.append("no momentum")
+    if config["weight_decay"]:
+        parts.append(f"weight decay {config['weight_decay']:g}")
+    return ", ".join(parts)

@@ -17,6 +17,7 @@ Bad input ends with one line on stderr and a non-zero exit status (2 for a bad c
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import Callable, Sequence
 
@@ -28,7 +29,8 @@ from ..explain import cli as explain_cli
 from ..threads import set_num_threads
 from ..train import NonFiniteLossError
 from . import commands
-from .experiment import DATASET_DEFAULTS, DEFAULTS, LOSSES, OPTIMIZERS, SCHEDULES
+from .errors import ConfigError
+from .experiment import DATASET_DEFAULTS, DEFAULTS, LOSSES, OPTIMIZERS, SCHEDULES, dataset_name
 from .models import ACTIVATIONS, MODEL_DEFAULTS, MODELS, POOLS
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
@@ -54,15 +56,15 @@ def _number(kind: type, low: float | None = None, low_inclusive: bool = True,
             raise argparse.ArgumentTypeError(
                 f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
         too_low = low is not None and (value < low if low_inclusive else value <= low)
-        if too_low or (high is not None and value >= high) or value != value:
+        if too_low or (high is not None and value >= high) or not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"{text} is out of range: expected {what}")
         return value
 
     return parse
 
 
-positive = _number(float, 0, False, what="a number > 0")
-non_negative = _number(float, 0, what="a number >= 0")
+positive = _number(float, 0, False, what="a finite number > 0")
+non_negative = _number(float, 0, what="a finite number >= 0")
 positive_int = _number(int, 1, what="an integer >= 1")
 fraction = _number(float, 0, False, 1, what="a number strictly between 0 and 1")
 momentum = _number(float, 0, True, 1, what="a number in [0, 1)")
@@ -72,10 +74,11 @@ def _list_of(item: Callable[[str], float]) -> Callable[[str], list]:
     """An argparse type: comma-separated values, each checked by ``item``."""
 
     def parse(text: str) -> list:
-        values = [item(part) for part in text.split(",") if part.strip()]
-        if not values:
-            raise argparse.ArgumentTypeError(f"{text!r} holds no value; give e.g. 64,64")
-        return values
+        parts = [part.strip() for part in text.split(",")]
+        if not all(parts):
+            raise argparse.ArgumentTypeError(f"{text!r} has an empty value: give values "
+                                             f"separated by single commas, e.g. 64,64")
+        return [item(part) for part in parts]
 
     return parse
 
@@ -93,6 +96,14 @@ def _choice(choices: Sequence[str]) -> Callable[[str], str]:
     return parse
 
 
+def _dataset(text: str) -> str:
+    """An argparse type: a data set of the registry, by its name or one written with -."""
+    try:
+        return dataset_name(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 # -- the parser -------------------------------------------------------------------------------
 
 def _add_compute_flags(parser: argparse.ArgumentParser) -> None:
@@ -107,7 +118,7 @@ def _add_compute_flags(parser: argparse.ArgumentParser) -> None:
 
 def _add_data_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("data")
-    group.add_argument("--dataset", metavar="NAME",
+    group.add_argument("--dataset", type=_dataset, metavar="NAME",
                        help="the data set: circles (default), moons, spirals, blobs, xor, digits, "
                        "mnist, fashion-mnist (see `retrograd datasets`)")
     group.add_argument("--data-dir", metavar="DIR",
@@ -117,8 +128,9 @@ def _add_data_flags(parser: argparse.ArgumentParser) -> None:
                        help="examples to generate for circles, moons, spirals, blobs, xor "
                        "(default: 1000)")
     group.add_argument("--val-fraction", type=fraction, metavar="F",
-                       help="the part kept for validation (digits: for testing; default: "
-                       f"{DEFAULTS['val_fraction']})")
+                       help="the part of the training data kept for validation, which chooses "
+                       "between epochs and settings (digits and MNIST also have a test set, "
+                       f"evaluated once, after training; default: {DEFAULTS['val_fraction']})")
     group.add_argument("--seed", type=int, metavar="N",
                        help="seeds the data, the initial weights and the shuffling: same seed, "
                        f"same run, bit for bit (default: {DEFAULTS['seed']})")
@@ -222,8 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the run folder (default: runs/<dataset>-<date>-<time>)")
     train.add_argument("--resume", metavar="CHECKPOINT",
                        help="go on with the run saved in CHECKPOINT exactly where it stopped "
-                       "(after a crash or Ctrl-C); --epochs may raise its number of epochs, the "
-                       "learning-rate schedule keeps the length it was built with")
+                       "(after a crash or Ctrl-C); --epochs may raise its number of epochs, "
+                       "except under the cosine and poly schedules, which end at the epochs "
+                       "they were planned for (the others go on as they were built)")
     train.add_argument("--diagnose", action="store_true",
                        help="check the health of activations and gradients (rg.diagnose) on "
                        f"{commands.DIAGNOSIS_EXAMPLES} training examples as chosen epochs begin: "
@@ -258,8 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "with rg.save) on a data set: by default the one it was trained on, its "
                    "validation/test part.")
     evaluate.add_argument("checkpoint", metavar="CHECKPOINT", help="the .npz file")
-    evaluate.add_argument("--split", choices=("val", "train"), default="val",
-                          help="which part of the data set (default: val)")
+    evaluate.add_argument("--split", choices=("val", "train", "test"), default="val",
+                          help="which part of the data set: val (the validation part of the "
+                          "training data), train, or test (digits, MNIST: the data set's test "
+                          "set; default: val)")
     _add_data_flags(evaluate)
     _add_model_flags(evaluate)
     _add_compute_flags(evaluate)
@@ -303,6 +318,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"retrograd {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except ConfigError as error:  # flags that do not fit together, found after parsing
+        print(f"retrograd {args.command}: error: {' '.join(str(error).split())} "
+              f"(see retrograd {args.command} --help)", file=sys.stderr)
+        return EXIT_USAGE
     except (commands.CommandError, NonFiniteLossError, OSError, ValueError, RuntimeError,
             IndexError, TypeError) as error:
         if isinstance(error, OSError) and error.errno is not None and error.filename:

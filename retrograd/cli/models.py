@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from .. import models, nn
 from ..random import manual_seed
+from .errors import ConfigError
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "softplus": nn.Softplus,
                "gelu": nn.GELU, "leaky_relu": nn.LeakyReLU}
@@ -47,7 +48,7 @@ def _flag(key: str) -> str:
 
 
 def keep_used_options(config: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    """``config`` with the options its network does not use set to None; raises ValueError
+    """``config`` with the options its network does not use set to None; raises ConfigError
     when ``given`` (the flags the user set) holds such an option."""
     model = config["model"]
     used = OPTIONS[model]
@@ -56,7 +57,7 @@ def keep_used_options(config: dict[str, Any], given: dict[str, Any]) -> dict[str
             continue
         if given.get(key) is not None:
             users = [name for name, keys in OPTIONS.items() if key in keys]
-            raise ValueError(f"{_flag(key)} does not apply to --model {model}, which takes "
+            raise ConfigError(f"{_flag(key)} does not apply to --model {model}, which takes "
                              f"{', '.join(map(_flag, used))}; {_flag(key)} shapes --model "
                              f"{' and '.join(users)}")
         config[key] = None
@@ -92,14 +93,18 @@ def build_model(config: dict[str, Any], input_shape: int | Sequence[int],
     if model == "mlp":
         network = models.mlp(math.prod(shape), config["hidden"], n_classes, activation)
     elif len(shape) != 3 or shape[1] != shape[2]:
-        raise ValueError(f"--model {model} reads square images (channels, height, width), but "
+        raise ConfigError(f"--model {model} reads square images (channels, height, width), but "
                          f"the examples have shape {shape}; use --model mlp")
     elif model == "lenet":
         network = models.lenet5(n_classes, shape[0], shape[1], activation, config["pool"])
     else:
-        network = models.small_cnn(n_classes, shape[0], shape[1], config["channels"],
-                                   config["kernel_size"], config["hidden"], activation,
-                                   config["pool"])
+        try:
+            network = models.small_cnn(n_classes, shape[0], shape[1], config["channels"],
+                                       config["kernel_size"], config["hidden"], activation,
+                                       config["pool"])
+        except ValueError as error:  # too many blocks for the images: a matter of the flags
+            raise ConfigError(f"--channels {','.join(map(str, config['channels']))}: "
+                              f"{error}") from None
     if config["loss"] == "nll":
         network.append(nn.LogSoftmax(dim=1))
     return network

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 from typing import Any, Sequence
 
 import numpy as np
@@ -100,9 +101,12 @@ def decision_boundary(model: Module, X: np.ndarray, y: np.ndarray, path: str, ti
 
 def sweep_curves(runs: Sequence[dict[str, Any]], path: str, title: str) -> str | None:
     """One column per batch size, one curve per learning rate: the training loss (top) and the
-    validation accuracy (bottom) of every run of a sweep, on one figure.
+    validation accuracy (bottom) of every run of a sweep, on one figure. A run that diverged
+    keeps its curve up to its last finished epoch, ends in an x and says "diverged" in its
+    column's legend (even with no epoch finished). The title is wrapped to the figure's width.
 
-    ``runs``: dicts with "lr", "batch_size" and "records" (the run's history rows).
+    ``runs``: dicts with "lr", "batch_size", "records" (the run's history rows) and "diverged"
+    (a bool).
     """
     plt = pyplot()
     if plt is None or not runs:
@@ -115,22 +119,26 @@ def sweep_curves(runs: Sequence[dict[str, Any]], path: str, title: str) -> str |
     for column, batch_size in enumerate(batch_sizes):
         top, bottom = axes[0, column], axes[1, column]
         for run in runs:
-            if run["batch_size"] != batch_size or not run["records"]:
+            if run["batch_size"] != batch_size:
                 continue
             color = colors(0.85 * lrs.index(run["lr"]) / max(len(lrs) - 1, 1))  # no pale yellow
-            epochs = [r["epoch"] for r in run["records"]]
-            top.plot(epochs, [r["train_loss"] for r in run["records"]], color=color,
-                     label=f"lr {run['lr']:g}")
-            if run["records"][0]["val_acc"] is not None:
-                bottom.plot(epochs, [r["val_acc"] for r in run["records"]], color=color)
+            records, marker = run["records"], "x" if run["diverged"] else None
+            epochs = [r["epoch"] for r in records]
+            top.plot(epochs, [r["train_loss"] for r in records], color=color, marker=marker,
+                     markevery=[len(records) - 1] if records else None,
+                     label=f"lr {run['lr']:g}" + (" (diverged)" if run["diverged"] else ""))
+            if records and records[0]["val_acc"] is not None:
+                bottom.plot(epochs, [r["val_acc"] for r in records], color=color,
+                            marker=marker, markevery=[len(records) - 1])
         top.set(title=f"batch size {batch_size}", yscale="log")
         bottom.set(xlabel="epoch")
         for axis in (top, bottom):
             axis.grid(alpha=0.3)
+        top.legend(fontsize="small")
     axes[0, 0].set_ylabel("training loss")
     axes[1, 0].set_ylabel("validation accuracy")
-    axes[0, 0].legend(fontsize="small")
-    figure.suptitle(title)
+    width = figure.get_figwidth() * FIGURE_DPI  # pixels; a character of the title: 8 to 10
+    figure.suptitle(textwrap.fill(title, max(30, int(width / 10))))
     return _save(plt, figure, path)
 
 

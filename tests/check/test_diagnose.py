@@ -424,6 +424,6 @@ def test_train_diagnose_epochs_and_errors(capsys, tmp_path, monkeypatch):
     capsys.readouterr()
     status = main([*tiny, "--diagnose-epochs", "1,5", "--out", str(tmp_path / "bad")])
     err = capsys.readouterr().err
-    assert status == 1 and err.count("\n") == 1
+    assert status == 2 and err.count("\n") == 1  # a bad command line
     assert "--diagnose-epochs 5: the run has 2 epochs" in err
     assert main([*tiny, "--diagnose-epochs", "0", "--out", str(tmp_path / "zero")]) == 2

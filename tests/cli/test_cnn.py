@@ -11,7 +11,8 @@ from retrograd.cli.main import main
 
 from .test_cli import assert_one_line_error, metrics, run, write_mnist
 
-# 180 training images of digits (the other 90% for testing), one epoch: a second or so
+# 144 training images of digits (90% of the 1438 of its training part kept for validation; its
+# 359 test images apart), one epoch: a second or so
 TINY_DIGITS = ["--dataset", "digits", "--val-fraction", "0.9", "--epochs", "1"]
 
 
@@ -50,8 +51,12 @@ def test_summary_and_description_are_printed(capsys, tmp_path):
     status, out, err = run(capsys, "train", "--model", "lenet", *TINY_DIGITS,
                            "--batch-size", "16", "--out", tmp_path / "run")
     assert status == 0 and err == ""
-    assert out.startswith("training a LeNet-5 (relu, max pooling) on digits: 180 training and "
-                          "1617 test examples; sgd lr 0.05, batch 16, 1 epochs\n")
+    assert out.startswith(
+        "training a LeNet-5 (relu, max pooling) on digits: 144 training, 1294 validation and 359 "
+        "test examples (the test set is evaluated once, after training)\n"
+        "sgd lr 0.05, momentum 0.9, weight decay 0.0005, batch 16, 1 epochs; cosine schedule (lr "
+        "annealed to 0 over 1 epochs)\n"
+        "initial weights: PyTorch's default (uniform within +-1/sqrt(fan_in)), seed 0\n")
     for line in ("[16, 6, 8, 8]", "[16, 16, 2, 2]", "[16, 64]", "[16, 10]"):
         assert line in out, out  # rg.nn.summary's output shapes for a batch
     assert "Total params: 21,386" in out  # 156 + 2,416 + 7,800 + 10,164 + 850
@@ -60,7 +65,7 @@ def test_summary_and_description_are_printed(capsys, tmp_path):
 def test_eval_of_a_lenet_checkpoint(capsys, lenet_run):
     status, out, _ = run(capsys, "eval", lenet_run / "checkpoint.npz")
     last = metrics(lenet_run)[-1]
-    assert status == 0 and "digits (test)" in out and "1617" in out
+    assert status == 0 and "digits (validation)" in out and "1294" in out
     assert f"{100 * float(last['val_acc']):.2f}%" in out
 
 
@@ -92,7 +97,7 @@ def test_cnns_on_idx_files(capsys, tmp_path, dataset, folder, flags):
     write_mnist(tmp_path / folder)  # 60 training and 20 test images of 28x28
     status, out, _ = run(capsys, "train", "--dataset", dataset, "--data-dir", tmp_path,
                          "--epochs", "1", *flags, "--out", tmp_path / "run")
-    assert status == 0 and "60 training and 20 test examples" in out
+    assert status == 0 and "48 training, 12 validation and 20 test examples" in out
     shapes = weight_shapes(tmp_path / "run")
     if "lenet" in flags:  # 28x28: the original's unpadded second convolution, 16 x 5 x 5
         assert shapes["3.weight"] == (16, 6, 5, 5) and shapes["7.weight"] == (120, 400)
@@ -102,18 +107,18 @@ def test_cnns_on_idx_files(capsys, tmp_path, dataset, folder, flags):
 
 
 @pytest.mark.parametrize("argv, code, fragment", [
-    (["--model", "lenet", "--dataset", "circles"], 1,
+    (["--model", "lenet", "--dataset", "circles"], 2,
      "--model lenet reads images, but circles holds 2-D points: use --dataset digits, mnist or "
      "fashion-mnist, or --model mlp"),
-    (["--model", "cnn", "--dataset", "spirals"], 1, "--model cnn reads images, but spirals"),
-    (["--model", "lenet", "--hidden", "64"], 1,
+    (["--model", "cnn", "--dataset", "spirals"], 2, "--model cnn reads images, but spirals"),
+    (["--model", "lenet", "--hidden", "64"], 2,
      "--hidden does not apply to --model lenet, which takes --activation, --pool; --hidden "
      "shapes --model mlp and cnn"),
-    (["--model", "lenet", "--kernel-size", "3"], 1, "--kernel-size does not apply to --model "
+    (["--model", "lenet", "--kernel-size", "3"], 2, "--kernel-size does not apply to --model "
      "lenet"),
-    (["--channels", "8"], 1, "--channels does not apply to --model mlp"),
-    (["--dataset", "digits", "--pool", "avg"], 1, "--pool does not apply to --model mlp"),
-    (["--model", "cnn", "--dataset", "digits", "--channels", "8,8,8,8"], 1,
+    (["--channels", "8"], 2, "--channels does not apply to --model mlp"),
+    (["--dataset", "digits", "--pool", "avg"], 2, "--pool does not apply to --model mlp"),
+    (["--model", "cnn", "--dataset", "digits", "--channels", "8,8,8,8"], 2,
      "8x8 images are down to 1x1 in convolution block 4 of 4, too small for its 2x2 pooling"),
     (["--model", "cnn", "--pool", "min"], 2, "unknown value 'min': choose one of max, avg"),
     (["--model", "resnet"], 2, "choose one of mlp, lenet, cnn"),
@@ -127,7 +132,7 @@ def test_bad_flag_combinations(capsys, tmp_path, argv, code, fragment):
 def test_a_lenet_run_resumes_and_evaluates_only_as_itself(capsys, lenet_run):
     status, _, err = run(capsys, "train", "--resume", lenet_run / "checkpoint.npz",
                          "--channels", "8")
-    assert_one_line_error(status, err, 1, "--channels [8] differs from the run saved")
+    assert_one_line_error(status, err, 2, "--channels [8] differs from the run saved")
     status, _, err = run(capsys, "eval", lenet_run / "checkpoint.npz", "--model", "mlp")
     assert_one_line_error(status, err, 1, "(trained on digits) does not fit an mlp [128] for "
                                           "digits")
