@@ -49,4 +49,4 @@ def test_the_readme_snippets_run(tmp_path, monkeypatch):
                             f"{error}")
     finally:
         rg.set_num_threads(threads)
-    assert {"digits.npz", "graph.dot"} <= set(os.listdir(tmp_path))  # what the blocks write
+    assert {"digits.npz", "graph.svg"} <= set(os.listdir(tmp_path))  # what the blocks write
