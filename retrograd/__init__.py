@@ -84,7 +84,8 @@ __version__ = "0.1.0"
 # name -> the submodule that holds it
 _ON_FIRST_USE = {"check": "check", "compile": "compiler", "datasets": "datasets",
                  "explain": "explain", "onnx": "onnx",
-                 "optim": "optim", "scratch": "scratch", "train": "train",
+                 "optim": "optim", "playground": "playground", "scratch": "scratch",
+                 "train": "train",
                  "diagnose": "check", "load": "serialization", "save": "serialization"}
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import errno
 import json
 import os
 import shutil
@@ -521,3 +522,17 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"{args.script}: no such script")
     command = [str(mpiexec), "-n", str(args.n), sys.executable, args.script, *args.args]
     return subprocess.run(command).returncode
+
+
+def playground(args: argparse.Namespace) -> int:
+    """``retrograd playground``: the page until Ctrl-C (main reports the interrupt: 130)."""
+    from ..playground import playground as serve  # the web server, only for this command
+
+    try:
+        serve(data=args.data, port=args.port, open_browser=not args.no_browser)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise CommandError(f"port {args.port} is in use: choose another with --port (0: any "
+                               "free port)") from None
+        raise
+    return 0

@@ -9,6 +9,7 @@
     retrograd check my_network.py          # checks the gradients of a hand-written backward
     retrograd explain "(u + v) * w" --at u=2,v=3,w=4   # backprop step by step, and its graph
     retrograd run -n 2 train_ddp.py        # a script in 2 processes over MPI (data-parallel)
+    retrograd playground                   # a live training page in the browser
 
 Every hyper-parameter is a flag; ``retrograd COMMAND --help`` lists them with their defaults.
 Bad input ends with one line on stderr and a non-zero exit status (2 for a bad command line,
@@ -293,6 +294,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
                      help="the script's own arguments")
     run.set_defaults(handler=commands.run)
+
+    page = add("playground", "a live training page in the browser",
+               "Serve a page on 127.0.0.1 where a network trains live on 2-D data: the "
+               "decision boundary, the curves, the gradients and rg.diagnose's warnings, the "
+               "settings in the URL to share. Ctrl-C stops it.")
+    page.add_argument("--port", type=_number(int, 0, high=65536, what="0..65535"),
+                      default=8765, help="the port (default: 8765; 0: any free one)")
+    page.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    page.add_argument("--data", metavar="CSV",
+                      help="train on a CSV of two feature columns and a label")
+    page.set_defaults(handler=commands.playground)
     check_cli.add_parser(subcommands)
     explain_cli.add_parser(subcommands)
     return parser
