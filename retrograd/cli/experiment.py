@@ -22,7 +22,7 @@ from ..serialization import load
 from ..tensor import Tensor
 from ..utils.data import DataLoader, DistributedSampler, TensorDataset
 from .errors import ConfigError
-from .models import MODEL_DEFAULTS, is_convolutional, keep_used_options
+from .models import ACTIVATIONS, MODEL_DEFAULTS, MODELS, POOLS, is_convolutional, keep_used_options
 
 # Every flag that changes what is trained (the run folder and --resume are not part of it).
 DEFAULTS: dict[str, Any] = {
@@ -96,13 +96,75 @@ def complete(given: dict[str, Any], saved: dict[str, Any] | None = None) -> dict
 def read_saved_model(path: str, target: Any = "cpu") -> tuple[dict[str, Any], dict[str, Any]]:
     """The weights (on device ``target``) and the configuration ({} when unknown) saved in
     ``path``: a checkpoint of ``retrograd train``, or a bare state_dict saved with
-    ``rg.save(model.state_dict(), ...)``."""
+    ``rg.save(model.state_dict(), ...)``. The file may come from anyone: its configuration is
+    checked (``check_saved_config``) before a model is built from it."""
     saved = load(path, map_location=target)
     if not isinstance(saved, dict):
         raise ValueError(f"{path} holds a {type(saved).__name__}, not a model")
     if isinstance(saved.get("model"), dict):  # a checkpoint of `retrograd train`
-        return saved["model"], saved.get("config") or {}
+        weights, config = saved["model"], saved.get("config") or {}
+        check_saved_config(config, weights, path)
+        return weights, config
     return saved, {}
+
+
+# What a saved configuration may ask for. A model is built from it before its weights are
+# loaded, so a file of a few KB could otherwise ask for gigabytes (hidden sizes of 8000).
+MAX_UNITS, MAX_LAYERS, MAX_CHANNELS, MAX_BLOCKS, MAX_KERNEL = 4096, 16, 1024, 8, 15
+MAX_SAMPLES = 1_000_000
+
+
+def check_saved_config(config: Any, weights: dict[str, Any], path: str) -> None:
+    """Refuses a configuration saved in ``path`` that ``retrograd train`` could not have
+    written: unknown names, sizes out of the stated caps, wrong types, or layer sizes that need
+    more parameters than ``weights`` (the file's own) hold. The error names the file and the
+    field."""
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: its configuration is a {type(config).__name__}, not a dict")
+
+    def refuse(field: str, why: str) -> None:
+        raise ValueError(f"{path}: the saved configuration's {field!r} {why}; the file was not "
+                         f"written by `retrograd train` or was edited")
+
+    choices = {"model": MODELS, "activation": tuple(ACTIVATIONS), "pool": POOLS,
+               "loss": LOSSES, "optimizer": tuple(OPTIMIZERS), "schedule": SCHEDULES}
+    for field, allowed in choices.items():
+        value = config.get(field)
+        if value is not None and value not in allowed:
+            refuse(field, f"is {str(value)[:40]!r}, not one of {', '.join(allowed)}")
+    dataset = config.get("dataset")
+    if dataset is not None and (not isinstance(dataset, str) or
+                                dataset_name_or_none(dataset) is None):
+        refuse("dataset", f"is {str(dataset)[:40]!r}, not a known data set")
+    for field, most, count in (("hidden", MAX_UNITS, MAX_LAYERS),
+                               ("channels", MAX_CHANNELS, MAX_BLOCKS)):
+        sizes = config.get(field)
+        if sizes is None:
+            continue
+        if not isinstance(sizes, list) or not 0 < len(sizes) <= count or not all(
+                type(n) is int and 0 < n <= most for n in sizes):
+            refuse(field, f"must be a list of 1 to {count} sizes from 1 to {most}")
+    for field, most in (("kernel_size", MAX_KERNEL), ("samples", MAX_SAMPLES)):
+        value = config.get(field)
+        if value is not None and not (type(value) is int and 0 < value <= most):
+            refuse(field, f"must be an integer from 1 to {most}")
+    # every consecutive pair of sizes is at least one weight matrix (or kernel) of the model
+    kernel = config.get("kernel_size") or 1
+    needed = sum(a * b for a, b in zip(config.get("hidden") or [], (config.get("hidden")
+                                                                      or [])[1:]))
+    needed += sum(a * b * kernel * kernel for a, b in zip(config.get("channels") or [],
+                                                          (config.get("channels") or [])[1:]))
+    stored = sum(int(np.prod(w.shape)) for w in weights.values() if hasattr(w, "shape"))
+    if needed > stored:
+        refuse("hidden" if config.get("hidden") else "channels",
+               f"asks for at least {needed:,} weights, but the file holds {stored:,}")
+
+
+def dataset_name_or_none(name: str) -> str | None:
+    try:
+        return dataset_name(name)
+    except ValueError:
+        return None
 
 
 @dataclass
