@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import errno
 import json
@@ -45,6 +46,7 @@ from .experiment import (
     read_saved_model,
 )
 from .models import build_model, describe
+from .run_folder import FolderInUseError, claim, new_folder, release
 
 CHECKPOINT = "checkpoint.npz"
 LAUNCHED = "RETROGRAD_NPROC_LAUNCHED"  # set by `train --nproc N` in the processes it starts
@@ -63,16 +65,6 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
     """The configuration flags the user gave (those left out are None)."""
     return {key: value for key, value in vars(args).items()
             if key in DEFAULTS and value is not None}
-
-
-def _new_folder(prefix: str) -> str:
-    """``prefix-<date>-<time>``, with -2, -3... if two runs start within the same second."""
-    base = f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
-    folder, count = base, 1
-    while os.path.exists(folder):
-        count += 1
-        folder = f"{base}-{count}"
-    return folder
 
 
 def _write_json(path: str, content: dict[str, Any]) -> None:
@@ -253,7 +245,7 @@ def _launch_processes(args: argparse.Namespace) -> int:
     mpiexec = _mpiexec()
     command = list(args.argv)
     if not args.out and not args.resume:
-        command += ["--out", _new_folder(os.path.join("runs", complete(_given(args))["dataset"]))]
+        command += ["--out", new_folder(os.path.join("runs", complete(_given(args))["dataset"]))]
     return subprocess.run([str(mpiexec), "-n", str(args.nproc), sys.executable, "-m",
                            "retrograd", *command], env={**os.environ, LAUNCHED: "1"}).returncode
 
@@ -326,24 +318,33 @@ def _train(args: argparse.Namespace) -> int:
         out = args.out or os.path.dirname(args.resume) or "."
     else:
         config = complete(given)
-        out = args.out or _new_folder(os.path.join("runs", config["dataset"]))
-        if os.path.exists(os.path.join(out, CHECKPOINT)):
-            raise ConfigError(f"--out {out} already holds a run ({CHECKPOINT}): choose another "
-                              f"--out, or continue that run with --resume "
-                              f"{os.path.join(out, CHECKPOINT)}")
-    data = load_data(config)
-    diagnosis = _diagnosis(args, config, data, out)
+        out = args.out or new_folder(os.path.join("runs", config["dataset"]))
     writes = not dist.is_initialized() or dist.get_rank() == 0  # one process writes the folder
-    created = writes and not os.path.exists(out)
-    os.makedirs(out, exist_ok=True)
+    created = writes and (not os.path.exists(out) or not args.out and not args.resume)
+    try:  # claimed first: a second run into this folder is refused before it writes anything
+        lock = claim(out) if writes else None
+    except FolderInUseError as error:
+        raise CommandError(str(error)) from None
     saver = ModelCheckpoint(os.path.join(out, CHECKPOINT), extra={
         "config": config, "data_split": DATA_SPLIT, "retrograd_version": __version__})
     try:
+        if not args.resume and os.path.exists(os.path.join(out, CHECKPOINT)):
+            raise ConfigError(f"--out {out} already holds a run ({CHECKPOINT}): choose another "
+                              f"--out, or continue that run with --resume "
+                              f"{os.path.join(out, CHECKPOINT)}")
+        data = load_data(config)
+        diagnosis = _diagnosis(args, config, data, out)
         return _run(args, config, data, checkpoint, [saver, *diagnosis], out, writes, target)
     except BaseException:
         if created and not saver.last_saved_epoch:  # nothing of this run worth keeping
             shutil.rmtree(out, ignore_errors=True)
+            if not args.out:  # and runs/, if that was all it held
+                with contextlib.suppress(OSError):
+                    os.rmdir(os.path.dirname(out))
         raise
+    finally:
+        if lock is not None:
+            release(lock)
 
 
 def _run(args: argparse.Namespace, config: dict[str, Any], data: Data, checkpoint: Any,
@@ -401,7 +402,7 @@ def sweep(args: argparse.Namespace) -> int:
     """``retrograd sweep``: one run per learning rate and batch size, a table and a figure."""
     base = complete(_given(args))
     target = _device(args)
-    out = args.out or _new_folder(os.path.join("runs", f"sweep-{base['dataset']}"))
+    out = args.out or new_folder(os.path.join("runs", f"sweep-{base['dataset']}"))
     data = load_data(base)
     os.makedirs(out, exist_ok=True)
     _write_json(os.path.join(out, "config.json"),
