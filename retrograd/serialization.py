@@ -195,9 +195,10 @@ def load(f: PathOrFile, map_location: MapLocation = None, pickle_module: Any = N
             locations: dict[int, str] = {}
             obj = _decode(structure["object"], archive, locations)
     except (zipfile.BadZipFile, EOFError, ValueError, KeyError, TypeError, OSError,
-            MemoryError, NotImplementedError) as error:
+            MemoryError, NotImplementedError, RecursionError) as error:
+        # RecursionError: a structure nested deeper than any state dict (JSON of 100,000 [)
         raise RuntimeError(f"{name} is damaged and cannot be read (truncated or edited?): "
-                           f"{error}") from None
+                           f"{str(error)[:200]}") from None
     if map_location is None and all(where == "cpu" for where in locations.values()):
         return obj
     return _placed(obj, place, locations)

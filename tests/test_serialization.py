@@ -284,3 +284,10 @@ def test_a_save_killed_midway_leaves_a_temporary_that_the_next_save_removes(tmp_
     rg.save({"w": rg.ones(2)}, tmp_path / "model.npz")
     assert temporaries(tmp_path) == [live.name]  # the dead writer's is gone, the live one stays
     assert rg.load(tmp_path / "model.npz")["w"].tolist() == [1, 1]
+
+
+def test_a_structure_nested_beyond_any_state_dict_is_the_documented_error(tmp_path):
+    text = '{"format": "retrograd", "version": 1, "object": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    np.savez(tmp_path / "deep.npz", __retrograd__=np.frombuffer(text.encode(), np.uint8))
+    with pytest.raises(RuntimeError, match="deep.npz is damaged"):
+        rg.load(tmp_path / "deep.npz")
