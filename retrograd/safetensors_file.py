@@ -93,8 +93,9 @@ def decode(path: str | os.PathLike, mmap: bool = False) -> dict[str, Tensor]:
 def _header(raw: bytes, name: str) -> dict:
     try:
         header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise SafetensorsError(f"{name}: its header is not valid JSON ({error})") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise SafetensorsError(f"{name}: its header is not valid JSON "
+                               f"({str(error)[:200]})") from None
     if not isinstance(header, dict):
         raise SafetensorsError(f"{name}: its header is not a JSON object")
     return header

@@ -119,6 +119,8 @@ HOSTILE = {
     "range past the data": lambda p: raw_file(p, {"x": {"dtype": "F32", "shape": [4],
                                                         "data_offsets": [0, 16]}}, b"\0" * 8),
     "missing fields": lambda p: raw_file(p, {"x": {"dtype": "F32"}}),
+    "nested 100,000 deep": lambda p: raw_file(p, b'{"x": ' + b"[" * 100_000 + b"]" * 100_000
+                                              + b"}"),
 }
 
 
