@@ -36,6 +36,7 @@ from .experiment import (
     build_loss,
     build_optimizer,
     build_scheduler,
+    check_saved_config,
     complete,
     describe_optimizer,
     describe_schedule,
@@ -137,6 +138,8 @@ def _resumed_config(checkpoint: Any, given: dict[str, Any], path: str) -> dict[s
     if not isinstance(config, dict):
         raise CommandError(f"{path} is not a checkpoint of `retrograd train` (it holds no "
                            f"configuration), so it cannot be resumed")
+    weights = checkpoint.get("model")
+    check_saved_config(config, weights if isinstance(weights, dict) else {}, path)
     config = complete(config)
     if checkpoint.get("data_split") != DATA_SPLIT and has_test_set(config["dataset"]):
         raise CommandError(f"{path} was saved by an older retrograd, which validated on the "
