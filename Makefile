@@ -33,7 +33,10 @@ demo: $(VENV)/.installed-all
 	@echo "== backpropagation through (u + v) * w, step by step"
 	$(BIN)/retrograd explain "(u + v) * w" --at u=2,v=3,w=4 --out runs/demo/explain
 
+# the lint and type gate first (a few seconds, configured in pyproject.toml), then the suite
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check retrograd tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2
 
 bench: $(VENV)/.installed-test

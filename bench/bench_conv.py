@@ -32,7 +32,6 @@ import numpy as np
 import torch
 
 import bench as common  # bench/bench.py, next to this script: threads, machine, timing
-
 import retrograd as rg  # noqa: E402  (bench.py put this checkout first on the path)
 
 BATCH = 64

@@ -33,7 +33,6 @@ import numpy as np
 import torch
 
 import bench  # bench/bench.py: the same workloads, the same thread set-up
-
 import retrograd as rg
 import retrograd.nn.functional as F
 from retrograd.autograd import engine

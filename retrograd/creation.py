@@ -48,7 +48,7 @@ def from_numpy(array: ndarray) -> Tensor:
     return Tensor(array)
 
 
-def _size(size: tuple) -> tuple:
+def _size(size: tuple | list) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     return tuple(int(s) for s in size)

@@ -28,22 +28,25 @@ class device:
     """
 
     __slots__ = ("type", "index", "_previous")
+    type: str
+    index: int | None
 
     def __init__(self, type: Union[str, "device", int], index: int | None = None) -> None:
+        kind: str
         if isinstance(type, device):
-            type, index = type.type, type.index if index is None else index
+            kind, index = type.type, type.index if index is None else index
         elif isinstance(type, int) and not isinstance(type, bool):
-            type, index = "cuda", type  # torch.device(0) is cuda:0
+            kind, index = "cuda", type  # torch.device(0) is cuda:0
         elif not isinstance(type, str):
             raise TypeError(f"device() expects a string such as 'cpu' or 'cuda:0', a device or "
                             f"an int, got {builtin_type(type).__name__}")
         else:
-            type, index = _parse(type, index)
+            kind, index = _parse(type, index)
         if index is not None and (not isinstance(index, int) or index < 0):
             raise RuntimeError(f"Device index must not be negative, got {index}")
-        if type == "cpu" and index not in (None, 0):
+        if kind == "cpu" and index not in (None, 0):
             raise RuntimeError(f"the cpu device has no index {index}; use 'cpu'")
-        self.type, self.index = type, None if type == "cpu" else index
+        self.type, self.index = kind, None if kind == "cpu" else index
 
     def __repr__(self) -> str:
         index = "" if self.index is None else f", index={self.index}"

@@ -114,7 +114,8 @@ def forget_device_generators(device_type: str) -> None:
 
 def seed() -> int:
     """Seeds the global generator from the operating system's entropy; returns the seed."""
-    new_seed = int(xp.random.SeedSequence().entropy % (2 ** 63))
+    # an int: entropy drawn from the OS
+    new_seed = int(xp.random.SeedSequence().entropy % (2 ** 63))  # type: ignore[operator]
     manual_seed(new_seed)
     return new_seed
 

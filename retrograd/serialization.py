@@ -60,16 +60,18 @@ def save(obj: Any, f: PathOrFile) -> None:
     """
     if _is_safetensors(f):
         content = safetensors_file.encode(obj)
-        write_atomically(os.fspath(f), lambda file: file.write(content))
+        # a path (_is_safetensors)
+        write_atomically(os.fspath(f), lambda file: file.write(content))  # type: ignore[arg-type]
         return
     arrays: dict[str, ndarray] = {}
     structure = {"format": _FORMAT, "version": _VERSION, "object": _encode(obj, arrays, "obj")}
     text = json.dumps(structure, allow_nan=True).encode("utf-8")
     arrays[_STRUCTURE] = xp.frombuffer(text, dtype=xp.uint8)
     if not isinstance(f, (str, os.PathLike)):
-        xp.savez(f, **arrays)
+        xp.savez(f, **arrays)  # type: ignore[arg-type]  # NumPy's stubs: **arrays
         return
-    write_atomically(os.fspath(f), lambda file: xp.savez(file, **arrays))
+    # NumPy's stubs: **arrays
+    write_atomically(os.fspath(f), lambda file: xp.savez(file, **arrays))  # type: ignore[arg-type]
 
 
 def _is_safetensors(f: PathOrFile) -> bool:
@@ -164,9 +166,10 @@ def load(f: PathOrFile, map_location: MapLocation = None, pickle_module: Any = N
     place = _placement(map_location)
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file>")
     if _is_safetensors(f):
-        if os.path.isdir(f):
+        if os.path.isdir(f):  # type: ignore[arg-type]  # a path (_is_safetensors)
             raise IsADirectoryError(f"{name} is a folder, not a .safetensors file")
-        tensors = safetensors_file.decode(f, mmap=bool(mmap))
+        # a path (_is_safetensors)
+        tensors = safetensors_file.decode(f, mmap=bool(mmap))  # type: ignore[arg-type]
         if map_location is None:
             return tensors
         return _placed(tensors, place, {id(t): "cpu" for t in tensors.values()})

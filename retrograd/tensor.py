@@ -14,9 +14,10 @@ the memory, cut from the graph; ``.array`` is the backing NumPy array itself, fo
 """
 from __future__ import annotations
 
+import builtins  # Tensor's methods bool, float, int shadow the builtins in its annotations
 import warnings
 import weakref
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from . import dtype as dtypes
 from . import printing, random
@@ -25,6 +26,9 @@ from .device import CPU, DeviceLike, as_device, device, device_of, on_one_device
 from .hooks import RemovableHandle
 from .recording import array_function, current, recorded
 from .size import Size
+
+if TYPE_CHECKING:
+    from .autograd.function import Function
 
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -103,7 +107,7 @@ class Tensor:
             data = _legacy_constructor_array(data, sizes)
         self.array = data
         self._grad: Tensor | None = None
-        self.grad_fn = None
+        self.grad_fn: Function | None = None
         self.output_nr = 0  # which output of grad_fn this is (a Function may return several)
         self.requires_grad = False
         self._version_counter = [0]  # shared by views; bumped by in-place changes
@@ -303,9 +307,12 @@ class Tensor:
         body = xp.array2string(host, separator=", ", prefix=prefix,
                                precision=printing.options.precision,
                                floatmode=_float_mode(host, scientific is False),
-                               threshold=printing.options.threshold,
+                               # math.inf for the "full" profile: NumPy takes it, its stubs
+                               # say int
+                               threshold=printing.options.threshold,  # type: ignore[arg-type]
                                edgeitems=printing.options.edgeitems,
-                               max_line_width=printing.options.linewidth, formatter=formatter,
+                               max_line_width=printing.options.linewidth,
+                               formatter=formatter,  # type: ignore[arg-type]  # a _FormatDict
                                suppress_small=scientific is False)
         body = body.replace(", ...,", ",  ...,")  # PyTorch's summary mark is as wide as a sign
         extras = []
@@ -463,7 +470,7 @@ class Tensor:
 
     # -- autograd ---------------------------------------------------------------------------
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> "Tensor":
         """Marks this leaf as needing a gradient (in place) and returns it."""
         if requires_grad and self.array.dtype.kind != "f":
             raise RuntimeError(f"only tensors of floating point dtype can require gradients, "
@@ -490,8 +497,8 @@ class Tensor:
         return elementwise.Clone.apply(self) if self.requires_grad and state.grad_enabled else \
             Tensor(self.array.copy())
 
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: builtins.bool | None = None,
+                 create_graph: builtins.bool = False) -> None:
         """Backpropagates from this tensor: adds d self / d leaf into every leaf's ``.grad``.
 
         ``gradient`` (same shape as self) is required unless self has one element.
@@ -508,10 +515,11 @@ class Tensor:
         if self.grad_fn is None:
             if self._hooks is None:
                 self._hooks = []
-            hooks = self._hooks
+            hooks: list | None = self._hooks
             engine.expect_leaf_hooks()
         else:
             hooks = self.grad_fn.output_hooks(self.output_nr)
+        assert hooks is not None  # created on demand
         # retain_grad's hook stays last, so that .grad is the gradient after every other hook
         hooks.insert(len(hooks) - 1 if self.retains_grad else len(hooks), hook)
         return RemovableHandle(hooks, hook)
@@ -544,14 +552,14 @@ class Tensor:
                 # a copy: the same gradient flows on and may become a leaf's .grad
                 tensor.grad = grad.clone() if tensor.grad is None else tensor.grad + grad
 
-        store.retains_grad = True
+        store.retains_grad = True  # type: ignore[attr-defined]  # the mark the hooks keep last
         self.register_hook(store)
 
     @property
-    def retains_grad(self) -> bool:
+    def retains_grad(self) -> builtins.bool:
         """True for a non-leaf tensor whose ``.grad`` backward fills (see ``retain_grad``)."""
         hooks = None if self.grad_fn is None else self.grad_fn.output_hooks(self.output_nr, False)
-        return bool(hooks) and getattr(hooks[-1], "retains_grad", False)
+        return hooks is not None and bool(hooks) and getattr(hooks[-1], "retains_grad", False)
 
     # -- arithmetic -------------------------------------------------------------------------
 
@@ -600,10 +608,10 @@ class Tensor:
     def __abs__(self) -> "Tensor":
         return arithmetic.Abs.apply(self)
 
-    def add(self, other, alpha: float = 1) -> "Tensor":
+    def add(self, other, alpha: builtins.float = 1) -> "Tensor":
         return arithmetic.add(self, other, alpha)
 
-    def sub(self, other, alpha: float = 1) -> "Tensor":
+    def sub(self, other, alpha: builtins.float = 1) -> "Tensor":
         return arithmetic.sub(self, other, alpha)
 
     def mul(self, other) -> "Tensor":
@@ -677,19 +685,20 @@ class Tensor:
     def ge(self, other) -> "Tensor":
         return self >= other
 
-    def equal(self, other: "Tensor") -> bool:
+    def equal(self, other: "Tensor") -> builtins.bool:
         """True when both have the same shape and elements."""
         return self.shape == other.shape and bool((self.array == other.array).all())
 
-    def allclose(self, other: "Tensor", rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    def allclose(self, other: "Tensor", rtol: builtins.float = 1e-5,
+                 atol: builtins.float = 1e-8) -> builtins.bool:
         other_raw = _operand_on_device_of(self, other)
         return bool(array_module(self.array).allclose(self.array, other_raw, rtol=rtol,
                                                       atol=atol))
 
-    def all(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+    def all(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> "Tensor":
         return predicates.all(self, dim, keepdim)
 
-    def any(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+    def any(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> "Tensor":
         return predicates.any(self, dim, keepdim)
 
     def isnan(self) -> "Tensor":
@@ -733,7 +742,8 @@ class Tensor:
     def relu(self) -> "Tensor":
         return activation.ReLU.apply(self)
 
-    def clamp(self, min: float | None = None, max: float | None = None) -> "Tensor":
+    def clamp(self, min: builtins.float | None = None,
+              max: builtins.float | None = None) -> "Tensor":
         return elementwise.clamp(self, min, max)
 
     clip = clamp
@@ -744,56 +754,58 @@ class Tensor:
     def minimum(self, other: "Tensor") -> "Tensor":
         return elementwise.Minimum.apply(self, other)
 
-    def masked_fill(self, mask: "Tensor", value: float) -> "Tensor":
+    def masked_fill(self, mask: "Tensor", value: builtins.float) -> "Tensor":
         """``value`` where ``mask`` is true, else this tensor's elements."""
         return indexing.masked_fill(self, mask, value)
 
-    def softmax(self, dim: int) -> "Tensor":
+    def softmax(self, dim: builtins.int) -> "Tensor":
         return activation.softmax(self, dim)
 
-    def log_softmax(self, dim: int) -> "Tensor":
+    def log_softmax(self, dim: builtins.int) -> "Tensor":
         return activation.log_softmax(self, dim)
 
     # -- reductions ----------------------------------------------------------------------------
 
-    def sum(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> "Tensor":
+    def sum(self, dim=None, keepdim: builtins.bool = False, *, axis=None,
+            keepdims=None) -> "Tensor":
         """Sum over ``dim`` (all by default); ``axis``/``keepdims`` are NumPy-style aliases."""
         return reduction.sum(self, _alias(dim, axis), _alias(keepdim, keepdims))
 
-    def mean(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> "Tensor":
+    def mean(self, dim=None, keepdim: builtins.bool = False, *, axis=None,
+             keepdims=None) -> "Tensor":
         return reduction.mean(self, _alias(dim, axis), _alias(keepdim, keepdims))
 
-    def prod(self, dim=None, keepdim: bool = False) -> "Tensor":
+    def prod(self, dim=None, keepdim: builtins.bool = False) -> "Tensor":
         return reduction.prod(self, dim, keepdim)
 
-    def max(self, dim=None, keepdim: bool = False):
+    def max(self, dim=None, keepdim: builtins.bool = False):
         return reduction.max(self, dim, keepdim)
 
-    def min(self, dim=None, keepdim: bool = False):
+    def min(self, dim=None, keepdim: builtins.bool = False):
         return reduction.min(self, dim, keepdim)
 
-    def amax(self, dim=None, keepdim: bool = False) -> "Tensor":
+    def amax(self, dim=None, keepdim: builtins.bool = False) -> "Tensor":
         return reduction.amax(self, dim, keepdim)
 
-    def amin(self, dim=None, keepdim: bool = False) -> "Tensor":
+    def amin(self, dim=None, keepdim: builtins.bool = False) -> "Tensor":
         return reduction.amin(self, dim, keepdim)
 
-    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    def var(self, dim=None, unbiased=None, keepdim: builtins.bool = False, *, correction=None):
         return reduction.var(self, dim, unbiased, keepdim, correction=correction)
 
-    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    def std(self, dim=None, unbiased=None, keepdim: builtins.bool = False, *, correction=None):
         return reduction.std(self, dim, unbiased, keepdim, correction=correction)
 
-    def logsumexp(self, dim, keepdim: bool = False) -> "Tensor":
+    def logsumexp(self, dim, keepdim: builtins.bool = False) -> "Tensor":
         return reduction.logsumexp(self, dim, keepdim)
 
-    def norm(self, p=2, dim=None, keepdim: bool = False) -> "Tensor":
+    def norm(self, p=2, dim=None, keepdim: builtins.bool = False) -> "Tensor":
         return reduction.norm(self, p, dim, keepdim)
 
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+    def argmax(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> "Tensor":
         return reduction.argmax(self, dim, keepdim)
 
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+    def argmin(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> "Tensor":
         return reduction.argmin(self, dim, keepdim)
 
     # -- shape ---------------------------------------------------------------------------------
@@ -811,16 +823,16 @@ class Tensor:
     def reshape_as(self, other: "Tensor") -> "Tensor":
         return shape_ops.reshape(self, other.shape)
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+    def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> "Tensor":
         return shape_ops.flatten(self, start_dim, end_dim)
 
     def squeeze(self, dim=None) -> "Tensor":
         return shape_ops.squeeze(self, dim)
 
-    def unsqueeze(self, dim: int) -> "Tensor":
+    def unsqueeze(self, dim: builtins.int) -> "Tensor":
         return shape_ops.unsqueeze(self, dim)
 
-    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+    def transpose(self, dim0: builtins.int, dim1: builtins.int) -> "Tensor":
         return shape_ops.transpose(self, dim0, dim1)
 
     swapaxes = transpose
@@ -843,13 +855,14 @@ class Tensor:
     def repeat(self, *repeats) -> "Tensor":
         return shape_ops.repeat(self, *repeats)
 
-    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> "Tensor":
+    def diagonal(self, offset: builtins.int = 0, dim1: builtins.int = 0,
+                 dim2: builtins.int = 1) -> "Tensor":
         return shape_ops.diagonal(self, offset, dim1, dim2)
 
-    def narrow(self, dim: int, start: int, length: int) -> "Tensor":
+    def narrow(self, dim: builtins.int, start: builtins.int, length: builtins.int) -> "Tensor":
         return shape_ops.narrow(self, dim, start, length)
 
-    def unbind(self, dim: int = 0) -> tuple:
+    def unbind(self, dim: builtins.int = 0) -> tuple:
         return shape_ops.unbind(self, dim)
 
     # -- indexing ------------------------------------------------------------------------------
@@ -857,35 +870,37 @@ class Tensor:
     def __getitem__(self, key) -> "Tensor":
         return indexing.getitem(self, key)
 
-    def gather(self, dim: int, index: "Tensor") -> "Tensor":
+    def gather(self, dim: builtins.int, index: "Tensor") -> "Tensor":
         return indexing.gather(self, dim, index)
 
-    def split(self, split_size_or_sections, dim: int = 0) -> tuple:
+    def split(self, split_size_or_sections, dim: builtins.int = 0) -> tuple:
         return indexing.split(self, split_size_or_sections, dim)
 
-    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+    def chunk(self, chunks: builtins.int, dim: builtins.int = 0) -> tuple:
         return indexing.chunk(self, chunks, dim)
 
     # -- sorting, scanning and selection ---------------------------------------------------------
 
-    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False):
+    def sort(self, dim: builtins.int = -1, descending: builtins.bool = False, *,
+             stable: builtins.bool = False):
         return sorting.sort(self, dim, descending, stable=stable)
 
-    def argsort(self, dim: int = -1, descending: bool = False, *,
-                stable: bool = False) -> "Tensor":
+    def argsort(self, dim: builtins.int = -1, descending: builtins.bool = False, *,
+                stable: builtins.bool = False) -> "Tensor":
         return sorting.argsort(self, dim, descending, stable=stable)
 
-    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+    def topk(self, k: builtins.int, dim: builtins.int = -1, largest: builtins.bool = True,
+             sorted: builtins.bool = True):
         return sorting.topk(self, k, dim, largest, sorted)
 
-    def unique(self, sorted: bool = True, return_inverse: bool = False,
-               return_counts: bool = False, dim: int | None = None):
+    def unique(self, sorted: builtins.bool = True, return_inverse: builtins.bool = False,
+               return_counts: builtins.bool = False, dim: builtins.int | None = None):
         return sorting.unique(self, sorted, return_inverse, return_counts, dim)
 
-    def cumsum(self, dim: int, *, dtype=None) -> "Tensor":
+    def cumsum(self, dim: builtins.int, *, dtype=None) -> "Tensor":
         return scan.cumsum(self, dim, dtype=dtype)
 
-    def cumprod(self, dim: int, *, dtype=None) -> "Tensor":
+    def cumprod(self, dim: builtins.int, *, dtype=None) -> "Tensor":
         return scan.cumprod(self, dim, dtype=dtype)
 
     def flip(self, *dims) -> "Tensor":
@@ -895,39 +910,39 @@ class Tensor:
     def roll(self, shifts, dims=None) -> "Tensor":
         return shape_ops.roll(self, shifts, dims)
 
-    def tril(self, diagonal: int = 0) -> "Tensor":
+    def tril(self, diagonal: builtins.int = 0) -> "Tensor":
         return shape_ops.tril(self, diagonal)
 
-    def triu(self, diagonal: int = 0) -> "Tensor":
+    def triu(self, diagonal: builtins.int = 0) -> "Tensor":
         return shape_ops.triu(self, diagonal)
 
-    def index_select(self, dim: int, index: "Tensor") -> "Tensor":
+    def index_select(self, dim: builtins.int, index: "Tensor") -> "Tensor":
         return indexing.index_select(self, dim, index)
 
-    def scatter(self, dim: int, index: "Tensor", src=None, *, value=None,
+    def scatter(self, dim: builtins.int, index: "Tensor", src=None, *, value=None,
                 reduce: str | None = None) -> "Tensor":
         return indexing.scatter(self, dim, index, src, value=value, reduce=reduce)
 
-    def scatter_add(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+    def scatter_add(self, dim: builtins.int, index: "Tensor", src: "Tensor") -> "Tensor":
         return indexing.scatter_add(self, dim, index, src)
 
-    def scatter_(self, dim: int, index: "Tensor", src=None, *, value=None,
+    def scatter_(self, dim: builtins.int, index: "Tensor", src=None, *, value=None,
                  reduce: str | None = None) -> "Tensor":
         """``scatter`` in place: ``src`` or ``value`` written into this tensor at ``index``."""
         return self._scatter_in_place(dim, index, src, value, reduce, add=False)
 
-    def scatter_add_(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+    def scatter_add_(self, dim: builtins.int, index: "Tensor", src: "Tensor") -> "Tensor":
         """``scatter_add`` in place: ``src`` added into this tensor at ``index``."""
         return self._scatter_in_place(dim, index, src, None, None, add=True)
 
-    def _scatter_in_place(self, dim, index, src, value, reduce, add: bool) -> "Tensor":
+    def _scatter_in_place(self, dim, index, src, value, reduce, add: builtins.bool) -> "Tensor":
         src, dim, index = indexing.scatter_arguments(self, dim, index, src, value, reduce, add)
         src_raw = _operand_on_device_of(self, src)
         return self.modify_in_place(
             lambda before: indexing.Scatter.apply(before, src, dim=dim, index=index, add=add),
             lambda: indexing.write_scatter(self.array, src_raw, dim, index, add), src)
 
-    def nonzero(self, *, as_tuple: bool = False):
+    def nonzero(self, *, as_tuple: builtins.bool = False):
         return indexing.nonzero(self, as_tuple=as_tuple)
 
     def argwhere(self) -> "Tensor":
@@ -935,7 +950,7 @@ class Tensor:
 
     # -- rounding, integer division and products -------------------------------------------------
 
-    def round(self, *, decimals: int = 0) -> "Tensor":
+    def round(self, *, decimals: builtins.int = 0) -> "Tensor":
         return rounding.round(self, decimals=decimals)
 
     def floor(self) -> "Tensor":
@@ -976,8 +991,8 @@ class Tensor:
     def bmm(self, mat2: "Tensor") -> "Tensor":
         return linalg.bmm(self, mat2)
 
-    def addmm(self, mat1: "Tensor", mat2: "Tensor", *, beta: float = 1,
-              alpha: float = 1) -> "Tensor":
+    def addmm(self, mat1: "Tensor", mat2: "Tensor", *, beta: builtins.float = 1,
+              alpha: builtins.float = 1) -> "Tensor":
         return linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
     def outer(self, vec2: "Tensor") -> "Tensor":
@@ -995,8 +1010,8 @@ class Tensor:
     def isneginf(self) -> "Tensor":
         return predicates.isneginf(self)
 
-    def isclose(self, other: "Tensor", rtol: float = 1e-05, atol: float = 1e-08,
-                equal_nan: bool = False) -> "Tensor":
+    def isclose(self, other: "Tensor", rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08,
+                equal_nan: builtins.bool = False) -> "Tensor":
         return predicates.isclose(self, other, rtol, atol, equal_nan)
 
     # -- more elementwise, reductions and helpers ---------------------------------------------
@@ -1056,38 +1071,42 @@ class Tensor:
     def lerp(self, end: "Tensor", weight) -> "Tensor":
         return pointwise.lerp(self, end, weight)
 
-    def addcmul(self, tensor1: "Tensor", tensor2: "Tensor", *, value: float = 1) -> "Tensor":
+    def addcmul(self, tensor1: "Tensor", tensor2: "Tensor", *,
+                value: builtins.float = 1) -> "Tensor":
         return pointwise.addcmul(self, tensor1, tensor2, value=value)
 
-    def addcdiv(self, tensor1: "Tensor", tensor2: "Tensor", *, value: float = 1) -> "Tensor":
+    def addcdiv(self, tensor1: "Tensor", tensor2: "Tensor", *,
+                value: builtins.float = 1) -> "Tensor":
         return pointwise.addcdiv(self, tensor1, tensor2, value=value)
 
-    def aminmax(self, *, dim: int | None = None, keepdim: bool = False):
+    def aminmax(self, *, dim: builtins.int | None = None, keepdim: builtins.bool = False):
         return composite.aminmax(self, dim=dim, keepdim=keepdim)
 
     def count_nonzero(self, dim=None) -> "Tensor":
         return composite.count_nonzero(self, dim)
 
-    def diag(self, diagonal: int = 0) -> "Tensor":
+    def diag(self, diagonal: builtins.int = 0) -> "Tensor":
         return composite.diag(self, diagonal)
 
-    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> "Tensor":
+    def diag_embed(self, offset: builtins.int = 0, dim1: builtins.int = -2,
+                   dim2: builtins.int = -1) -> "Tensor":
         return composite.diag_embed(self, offset, dim1, dim2)
 
     def trace(self) -> "Tensor":
         return composite.trace(self)
 
-    def bincount(self, weights: "Tensor | None" = None, minlength: int = 0) -> "Tensor":
+    def bincount(self, weights: "Tensor | None" = None, minlength: builtins.int = 0) -> "Tensor":
         return composite.bincount(self, weights, minlength)
 
-    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> "Tensor":
+    def histc(self, bins: builtins.int = 100, min: builtins.float = 0,
+              max: builtins.float = 0) -> "Tensor":
         return composite.histc(self, bins, min, max)
 
-    def multinomial(self, num_samples: int, replacement: bool = False, *,
+    def multinomial(self, num_samples: builtins.int, replacement: builtins.bool = False, *,
                     generator=None) -> "Tensor":
         return composite.multinomial(self, num_samples, replacement, generator=generator)
 
-    def bernoulli(self, p: float | None = None, *, generator=None) -> "Tensor":
+    def bernoulli(self, p: builtins.float | None = None, *, generator=None) -> "Tensor":
         return composite.bernoulli(self, p, generator=generator)
 
     def _modify_by(self, function: Callable, *args: Any, **options: Any) -> "Tensor":
@@ -1143,13 +1162,15 @@ class Tensor:
     def lerp_(self, end: "Tensor", weight) -> "Tensor":
         return self._modify_by(pointwise.lerp, end, weight)
 
-    def addcmul_(self, tensor1: "Tensor", tensor2: "Tensor", *, value: float = 1) -> "Tensor":
+    def addcmul_(self, tensor1: "Tensor", tensor2: "Tensor", *,
+                 value: builtins.float = 1) -> "Tensor":
         return self._modify_by(pointwise.addcmul, tensor1, tensor2, value=value)
 
-    def addcdiv_(self, tensor1: "Tensor", tensor2: "Tensor", *, value: float = 1) -> "Tensor":
+    def addcdiv_(self, tensor1: "Tensor", tensor2: "Tensor", *,
+                 value: builtins.float = 1) -> "Tensor":
         return self._modify_by(pointwise.addcdiv, tensor1, tensor2, value=value)
 
-    def fill_diagonal_(self, fill_value: float, wrap: bool = False) -> "Tensor":
+    def fill_diagonal_(self, fill_value: builtins.float, wrap: builtins.bool = False) -> "Tensor":
         """Writes ``fill_value`` on the main diagonal (of a matrix, or of a tensor whose
         dimensions are all equal); ``wrap``: of a tall matrix, restarting every ``cols + 1``
         rows, as NumPy's ``fill_diagonal``."""
@@ -1169,7 +1190,7 @@ class Tensor:
     # -- in place --------------------------------------------------------------------------------
 
     def modify_in_place(self, compute: Callable[["Tensor"], "Tensor"], write: Callable[[], Any],
-                        other: Any = None, overlap_allowed: bool = False) -> "Tensor":
+                        other: Any = None, overlap_allowed: builtins.bool = False) -> "Tensor":
         """Changes this tensor's values in its own memory and bumps the version it shares with
         its views, so that backward can tell when a value it saved has changed.
 
@@ -1217,6 +1238,7 @@ class Tensor:
             self.grad_fn, self.requires_grad = result.grad_fn, result.requires_grad
             self.output_nr = result.output_nr
         else:
+            assert isinstance(self, View)  # only a view has a base
             rebased = indexing.CopySlices.apply(with_history_of(base, base.array), result,
                                                 view=self.replay_view)
             base.grad_fn, base.requires_grad = rebased.grad_fn, True
@@ -1234,10 +1256,10 @@ class Tensor:
             lambda before: op.apply(before, other),
             lambda: ufunc(self.array, other_raw, out=self.array, casting="same_kind"), other)
 
-    def add_(self, other, alpha: float = 1) -> "Tensor":
+    def add_(self, other, alpha: builtins.float = 1) -> "Tensor":
         return self._modify_with(arithmetic.Add, other if alpha == 1 else other * alpha)
 
-    def sub_(self, other, alpha: float = 1) -> "Tensor":
+    def sub_(self, other, alpha: builtins.float = 1) -> "Tensor":
         return self._modify_with(arithmetic.Sub, other if alpha == 1 else other * alpha)
 
     def mul_(self, other) -> "Tensor":
@@ -1251,7 +1273,8 @@ class Tensor:
     __imul__ = mul_
     __itruediv__ = div_
 
-    def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
+    def clamp_(self, min: builtins.float | None = None,
+               max: builtins.float | None = None) -> "Tensor":
         xp = array_module(self.array)
         low, high = (bound.array if isinstance(bound, Tensor) else bound for bound in (min, max))
         bound_with_grad = next((bound for bound in (min, max)
@@ -1274,7 +1297,7 @@ class Tensor:
             lambda: array_module(self.array).copyto(self.array, source_raw, casting="unsafe"),
             source)
 
-    def fill_(self, value: float) -> "Tensor":
+    def fill_(self, value: builtins.float) -> "Tensor":
         return self.modify_in_place(lambda before: _overwritten(before, value),
                                     lambda: self.array.fill(_raw(value)), value,
                                     overlap_allowed=True)
@@ -1282,7 +1305,7 @@ class Tensor:
     def zero_(self) -> "Tensor":
         return self.fill_(0)
 
-    def masked_fill_(self, mask: "Tensor", value: float) -> "Tensor":
+    def masked_fill_(self, mask: "Tensor", value: builtins.float) -> "Tensor":
         """Writes ``value`` where ``mask`` (broadcast to this shape) is true."""
         indexing.check_masked_fill(mask, value)
         mask_raw, value_raw = _operand_on_device_of(self, mask), _operand_on_device_of(self, value)
@@ -1291,8 +1314,8 @@ class Tensor:
             lambda: array_module(self.array).copyto(self.array, value_raw, where=mask_raw,
                                                     casting="unsafe"), value)
 
-    def index_add_(self, dim: int, index: "Tensor", source: "Tensor",
-                   alpha: float = 1) -> "Tensor":
+    def index_add_(self, dim: builtins.int, index: "Tensor", source: "Tensor",
+                   alpha: builtins.float = 1) -> "Tensor":
         """Adds ``alpha * source`` at ``index`` along ``dim``, in place (see ``index_add``)."""
         key = indexing.index_add_key(self, dim, index, source)
         added = _raw(source) * alpha if alpha != 1 else _raw(source)
@@ -1300,17 +1323,19 @@ class Tensor:
             lambda before: indexing.index_add(before, dim, index, source, alpha),
             lambda: backend_of(self.array).scatter_add(self.array, key, added), source)
 
-    def index_add(self, dim: int, index: "Tensor", source: "Tensor",
-                  alpha: float = 1) -> "Tensor":
+    def index_add(self, dim: builtins.int, index: "Tensor", source: "Tensor",
+                  alpha: builtins.float = 1) -> "Tensor":
         return indexing.index_add(self, dim, index, source, alpha)
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> "Tensor":
+    def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0,
+                generator=None) -> "Tensor":
         """Fills with samples of N(mean, std^2) from ``generator`` (the global one by default)."""
         values = random.normal_array(self.shape, mean, std, self.array.dtype, generator,
                                      self.device)
         return self.copy_(values)
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> "Tensor":
+    def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0,
+                 generator=None) -> "Tensor":
         """Fills with samples of U(a, b) from ``generator`` (the global one by default)."""
         values = random.uniform_array(self.shape, a, b, self.array.dtype, generator,
                                       self.device)
@@ -1341,6 +1366,10 @@ class View(Tensor):
     """
 
     __slots__ = ("_base", "replay_view", "_history_version", "_in_place_refusal")
+    _base: Tensor
+    replay_view: Callable[[Tensor], Tensor] | None
+    _history_version: int
+    _in_place_refusal: str | None
 
     @property  # type: ignore[override]
     def grad_fn(self):
@@ -1422,6 +1451,7 @@ def make_view(source: Tensor, array: ndarray, replay: Callable[[Tensor], Tensor]
         view.replay_view = replay if state.grad_enabled else None
     else:
         view._base = parent
+        assert isinstance(source, View)  # it has a base
         replay_parent = source.replay_view
         view.replay_view = None if replay_parent is None or not state.grad_enabled else \
             lambda base: replay(replay_parent(base))
@@ -1460,7 +1490,7 @@ def _overwritten(before: Tensor, values: Any) -> Tensor:
     return result.to(before.dtype)
 
 
-def _float_mode(array: ndarray, fixed: bool = False) -> str:
+def _float_mode(array: ndarray, fixed: bool = False) -> Literal["fixed", "maxprec"]:
     """NumPy's float format that prints like PyTorch: whole numbers as ``1.``, other values with
     4 decimals (``1.5000``); both switch to scientific notation past the same thresholds."""
     if array.dtype.kind != "f":

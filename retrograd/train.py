@@ -128,8 +128,9 @@ def _batch(batch: Any, device: device) -> tuple[Tensor, Tensor]:
     if not isinstance(batch, (list, tuple)) or len(batch) != 2:
         raise TypeError(f"the training loop expects batches (inputs, targets), got "
                         f"{type(batch).__name__}; use a TensorDataset(X, y) or return pairs")
-    return tuple(part.to(device) if isinstance(part, Tensor) and part.device != device else part
-                 for part in batch)
+    inputs, targets = (part.to(device) if isinstance(part, Tensor) and part.device != device
+                       else part for part in batch)
+    return inputs, targets
 
 
 def _correct(output: Tensor, target: Tensor) -> Any:
@@ -412,7 +413,8 @@ class ProgressBar(Callback):
             from tqdm.auto import tqdm
         except ImportError:
             return
-        self.bar = tqdm(total=len(trainer.train_loader), desc=f"epoch {epoch}/{trainer.epochs}",
+        total = len(trainer.train_loader)  # type: ignore[arg-type]  # a loader with a len
+        self.bar = tqdm(total=total, desc=f"epoch {epoch}/{trainer.epochs}",
                         file=self._out(), leave=False, dynamic_ncols=True,
                         bar_format=self.BAR_FORMAT)
 
@@ -491,7 +493,7 @@ class Trainer:
         self.history = History()
         self.epoch = 0
         self.epochs = 0
-        self._step = 0  # the batch of the epoch being trained, for messages
+        self._batch_number = 0  # the batch of the epoch being trained, for messages
         self.stop_training = False
 
     @property
@@ -526,7 +528,7 @@ class Trainer:
             sampler.set_epoch(epoch - 1)  # DistributedSampler: a new order each epoch
         totals = _Totals(epoch)
         for step, batch in enumerate(self.train_loader, start=1):
-            self._step = step
+            self._batch_number = step
             inputs, targets = _batch(batch, self.device)
             if self.compiled_step is not None:  # a replay reads nothing: the check comes after
                 loss, output = self.compiled_step(inputs, targets)
@@ -598,10 +600,10 @@ class Trainer:
         for name, p in self.module.named_parameters():
             values = None if p.grad is None else backend_of(p.grad.array).to_host(p.grad.array)
             if values is not None and not np.isfinite(values).all():
-                raise NonFiniteLossError(self.epoch + 1, self._step,
+                raise NonFiniteLossError(self.epoch + 1, self._batch_number,
                                          float(values[~np.isfinite(values)].flat[0]),
                                          f"the gradient of {name}")
-        raise NonFiniteLossError(self.epoch + 1, self._step, gradient_total,
+        raise NonFiniteLossError(self.epoch + 1, self._batch_number, gradient_total,
                                  "the sum of the gradients")
 
     def _call(self, hook: str, *args: Any) -> None:

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 import torch
+from ops.oracle import assert_like_torch
 
 import retrograd as rg
-from ops.oracle import assert_like_torch
 
 
 def both(build):

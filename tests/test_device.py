@@ -12,7 +12,6 @@ import retrograd as rg
 
 from fake_cupy import FakeArray
 
-
 # -- rg.device ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("spec", ["cpu", "cuda", "cuda:0", "cuda:1", "mps", "meta"])

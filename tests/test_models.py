@@ -2,11 +2,11 @@
 keys, same outputs and gradients for the same weights and inputs; and the errors for images too
 small for a network."""
 import pytest
+from nn.helpers import FLOAT32, check_layer, data
 from torch import nn as tnn
 
 import retrograd as rg
 from retrograd.models import lenet5, mlp, small_cnn
-from nn.helpers import FLOAT32, check_layer, data
 
 
 def torch_lenet5(image_size: int, activation=tnn.ReLU, pool=tnn.MaxPool2d) -> tnn.Sequential:

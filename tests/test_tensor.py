@@ -3,10 +3,9 @@
 import numpy as np
 import pytest
 import torch
-
-import retrograd as rg
 from ops.oracle import assert_like_torch
 
+import retrograd as rg
 
 DATA = [1.5, 2, [1, 2, 3], [1.0, 2.5], [1, 2.5], [[1, 2], [3, 4]], True, [True, False],
         [True, 2], 0, [[0.5], [1.5]], np.array([1, 2], dtype=np.int32), np.array([1.5]),

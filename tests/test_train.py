@@ -9,8 +9,17 @@ import torch
 
 import retrograd as rg
 import retrograd.nn.functional as F
-from retrograd.train import (Callback, EarlyStopping, History, ModelCheckpoint,
-                             NonFiniteLossError, ProgressBar, Trainer, evaluate, fit)
+from retrograd.train import (
+    Callback,
+    EarlyStopping,
+    History,
+    ModelCheckpoint,
+    NonFiniteLossError,
+    ProgressBar,
+    Trainer,
+    evaluate,
+    fit,
+)
 from retrograd.utils.data import DataLoader, TensorDataset
 
 EPOCHS = 3

@@ -81,7 +81,7 @@ def _user_frame() -> str:
 def _bad(value: Any) -> str | None:
     """'NaN' or 'Inf' when ``value`` (an array, or a Tensor under create_graph) holds one."""
     array = value if is_device_array(value) else getattr(value, "array", None)
-    if not is_device_array(array) or array.dtype.kind not in "fc":
+    if array is None or not is_device_array(array) or array.dtype.kind not in "fc":
         return None
     xp = array_module(array)
     if xp.isnan(array).any():

@@ -285,7 +285,7 @@ def _edges_into_hooked_leaves(outputs: Sequence[Tensor]) -> dict[int, int]:
     """id(leaf) -> how many edges of the graph behind ``outputs`` lead to it, for the leaves
     with hooks (an iterative walk over the nodes)."""
     counts: dict[int, int] = {}
-    stack = [o.grad_fn for o in outputs if o.grad_fn is not None]
+    stack: list[Function] = [o.grad_fn for o in outputs if o.grad_fn is not None]
     seen = {id(node) for node in stack}
     while stack:
         for target in stack.pop()._next_nodes:
@@ -395,7 +395,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                                f"requires_grad=True")
     results = run_backward(outputs, grads, create_graph if retain_graph is None else retain_graph,
                            create_graph, inputs)
-    wrapped = []
+    assert results is not None  # one per input, as inputs were given
+    wrapped: list[Tensor | None] = []
     for i, (tensor, result) in enumerate(zip(inputs, results)):
         if result is None:
             if not allow_unused:

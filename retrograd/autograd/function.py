@@ -60,8 +60,9 @@ class Function:
     """
 
     _forward_on_arrays = False
-    _saved: tuple | None = ()
-    _saved_sources: tuple = ()
+    needs_input_grad: tuple[bool, ...]  # set by apply, before forward
+    _saved: tuple | list | None = ()  # None once freed; a list once unshare_saved changed it
+    _saved_sources: tuple | list = ()
     _saved_versions: tuple = ()
     _hooks: list | None = None
     # a user Function may return several tensors: the engine then keeps one gradient per output
@@ -85,7 +86,7 @@ class Function:
         ctx = cls.__new__(cls)
         if cls._forward_on_arrays:
             raw_args, needs = [], []
-            array_type = None
+            array_type: Any = None  # the arrays' one type, or _ONE_DEVICE for several
             for arg in args:
                 if isinstance(arg, Tensor):
                     raw = arg.array
@@ -107,8 +108,8 @@ class Function:
                 raw_args = _on_one_device(args, raw_args)
             requires_grad = True in needs and state.grad_enabled
             # known before forward, so that forward saves only what the needed gradients use
-            needs = tuple(needs) if requires_grad else (False,) * len(needs)
-            ctx.needs_input_grad = _NEEDS_INPUT_GRAD.get(needs, needs)
+            needed = tuple(needs) if requires_grad else (False,) * len(needs)
+            ctx.needs_input_grad = _NEEDS_INPUT_GRAD.get(needed, needed)
             try:
                 out = cls.forward(ctx, *raw_args, **options)
             except ValueError as error:  # NumPy's broadcasting and shape errors
@@ -125,7 +126,8 @@ class Function:
             return _apply_user_function(cls, ctx, args, options)
         if cls._view_of_input and memory_owner(out) is memory_owner(args[0].array):
             rest = args[1:]
-            result = make_view(args[0], out, lambda base: cls.apply(base, *rest, **options))
+            result: Tensor = make_view(args[0], out,
+                                       lambda base: cls.apply(base, *rest, **options))
         else:
             result = Tensor(out)
         if requires_grad:
@@ -144,7 +146,8 @@ class Function:
         # output of its node the input is. Apart, because the cyclic garbage collector tracks
         # a tuple only while it holds tracked objects (nodes, tensors): the metadata tuples
         # drop out of its walks, leaving it about two objects per node (issue 11).
-        nodes, meta = [], []
+        nodes: list = []
+        meta: list = []
         for arg, needed in zip(args, self.needs_input_grad):
             if needed:
                 array = arg.array
@@ -195,16 +198,20 @@ class Function:
             self._saved_sources = list(self._saved_sources)
         for i, raw in enumerate(saved):
             if type(raw) is type(array) and array_module(array).may_share_memory(raw, array):
-                saved[i] = copy = raw.copy()
+                saved[i] = copy = raw.copy()  # type: ignore[index]  # a list by now
                 source = self._saved_sources[i]
                 if isinstance(source, Tensor):  # under create_graph, the same history
-                    self._saved_sources[i] = with_history_of(source, copy)
+                    self._saved_sources[i] = with_history_of(  # type: ignore[index]  # a list
+                        source, copy)
 
     def _resolve_saved(self, args: tuple, out: Any, result: Tensor) -> None:
         # Remember which saved values are the inputs or the output, so that under
         # create_graph=True backward gets the graph's own tensors and gradients flow through
         # them, and the versions of those tensors, to detect in-place changes before backward.
-        raws, sources, versions = [], [], []
+        raws: list = []
+        sources: list = []
+        versions: list = []
+        assert self._saved is not None  # called only when something was saved
         for value in self._saved:
             raw = value.array if isinstance(value, Tensor) else value
             raws.append(raw)
@@ -234,7 +241,7 @@ class Function:
     # -- reading back -----------------------------------------------------------------------
 
     @property
-    def saved_tensors(self) -> tuple:
+    def saved_tensors(self) -> tuple | list:
         """What ``save_for_backward`` kept: arrays in a fast backward, Tensors under create_graph.
 
         Raises RuntimeError when the graph was already freed or a saved tensor changed in place.
@@ -272,7 +279,9 @@ class Function:
 
     def register_hook(self, hook) -> None:
         """Calls ``hook(grad)`` with the gradient of this node's output before it is used."""
-        self.output_hooks(0).append(hook)
+        hooks = self.output_hooks(0)
+        assert hooks is not None  # created on demand
+        hooks.append(hook)
 
     def output_hooks(self, output_nr: int, create: bool = True) -> list | None:
         """The hooks on the gradient of output ``output_nr`` (made empty when ``create``)."""

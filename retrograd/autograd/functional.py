@@ -91,7 +91,7 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
     outputs, outputs_tuple = _as_tuple(func(*inputs))
     result = []
     for output in outputs:
-        rows = [[] for _ in inputs]
+        rows: list[list] = [[] for _ in inputs]
         flat = output.reshape(-1)
         for k in range(output.numel()):
             if output.requires_grad:

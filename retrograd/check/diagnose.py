@@ -407,7 +407,8 @@ def _describe(value: Any) -> str:
 
 def _activation_kind(module: Module | None, output: Any) -> str | None:
     """'sigmoid', 'tanh', 'relu', 'softmax' when ``output`` comes out of one, else None."""
-    return _KIND_OF_MODULE.get(type(module)) or _KIND_OF_OP.get(type(output.grad_fn))
+    kind = None if module is None else _KIND_OF_MODULE.get(type(module))
+    return kind or _KIND_OF_OP.get(type(output.grad_fn))
 
 
 def _summary_of(values: np.ndarray) -> dict:
@@ -417,7 +418,8 @@ def _summary_of(values: np.ndarray) -> dict:
 
 
 def _layer_stats(calls: list) -> list[LayerStats]:
-    stats, times_called = [], {}
+    stats: list = []
+    times_called: dict = {}
     for name, module, output in calls:
         if not isinstance(output, Tensor) or output.array.dtype.kind != "f":
             continue  # a layer giving a tuple or indices has no activation statistics
@@ -461,7 +463,7 @@ def _weights_in_running_order(named: list, grads: tuple,
                               calls: list) -> list[tuple[str, np.ndarray]]:
     """The weight matrices (parameters of 2 or more dimensions) that got a gradient, with it,
     ordered by the first run of the layer that owns them (unknown owners last)."""
-    first_run = {}
+    first_run: dict = {}
     for index, (_, module, _) in enumerate(calls):
         for param in module._parameters.values():
             if param is not None:
@@ -611,20 +613,23 @@ def _update_warnings(parameters: list[ParameterStats],
                      lr: float | None) -> Iterator[DiagnosisWarning]:
     low, high = UPDATE_RATIO_RANGE
     weights = [p for p in parameters if len(p.shape) >= 2 and p.update_ratio is not None]
-    too_large = [p for p in weights if p.update_ratio > high]
-    too_small = [p for p in weights if p.update_ratio < low]
+    # the ignores: mypy cannot see that the ratios of `weights` are not None
+    too_large = [p for p in weights if p.update_ratio > high]  # type: ignore[operator]
+    too_small = [p for p in weights if p.update_ratio < low]  # type: ignore[operator]
     if too_large:
+        largest = max(p.update_ratio for p in too_large)  # type: ignore[type-var]
         yield DiagnosisWarning(
             "update_ratio_too_large",
             f"With lr={lr:g}, one step would change {_names(too_large)} by more than {high:g} of "
-            f"their size (lr*|grad|/|w| up to {max(p.update_ratio for p in too_large):.1e}; "
+            f"their size (lr*|grad|/|w| up to {largest:.1e}; "
             "about 1e-3 is healthy): the learning rate is probably too high.",
             too_large[0].name)
     if too_small:
+        smallest = min(p.update_ratio for p in too_small)  # type: ignore[type-var]
         yield DiagnosisWarning(
             "update_ratio_too_small",
             f"With lr={lr:g}, one step would change {_names(too_small)} by less than {low:g} of "
-            f"their size (lr*|grad|/|w| down to {min(p.update_ratio for p in too_small):.1e}; "
+            f"their size (lr*|grad|/|w| down to {smallest:.1e}; "
             "about 1e-3 is healthy): the learning rate is probably too low, training will "
             "crawl.", too_small[0].name)
 

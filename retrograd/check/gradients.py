@@ -87,7 +87,8 @@ class GradientReport:
 
     def _rows(self) -> list[tuple[str, ...]]:
         """The table: name, shape, max absolute error, relative error, result."""
-        rows = [("parameter", "shape", "max abs error", "rel. error", "result")]
+        rows: list[tuple[str, ...]] = [("parameter", "shape", "max abs error", "rel. error",
+                                        "result")]
         for result in self.parameters.values():
             shape = str(result.shape)
             if np.shape(result.yours) != result.shape:
@@ -260,7 +261,7 @@ def _rebuild(like: Mapping | Sequence, arrays: dict[str, Any]) -> Any:
     values = [_placed(original, array) for original, array in zip(_values(like), arrays.values())]
     if isinstance(like, Mapping):
         return dict(zip(like, values))
-    return type(like)(values)
+    return type(like)(values)  # type: ignore[call-arg]  # a list or tuple
 
 
 def _scalar(value: Any) -> float:

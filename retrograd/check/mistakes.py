@@ -135,7 +135,7 @@ def _configurations(network: Network) -> list[tuple[str | None, dict[int, str]]]
     wrong = list(WRONG_DERIVATIVES[network.activation])
     sites = [("output", step) for step in OUTPUT_STEPS] + [
         (k, name) for k in hidden for name in wrong]
-    found = []
+    found: list[dict] = []
     for count in range(1, MAX_SITES + 1):
         for chosen in itertools.combinations(sites, count):
             places = [place for place, _ in chosen]
@@ -145,11 +145,11 @@ def _configurations(network: Network) -> list[tuple[str | None, dict[int, str]]]
         for step in (None, *OUTPUT_STEPS):
             found.append({k: name for k in hidden} | ({"output": step} if step else {}))
     configurations, seen = [], set()
-    for chosen in sorted(found, key=len):
-        key = tuple(sorted(chosen.items(), key=str))
+    for wrong_at in sorted(found, key=len):
+        key = tuple(sorted(wrong_at.items(), key=str))
         if key not in seen:
             seen.add(key)
-            configurations.append((chosen.pop("output", None), chosen))
+            configurations.append((wrong_at.pop("output", None), wrong_at))
     return configurations
 
 

@@ -182,7 +182,7 @@ def _summary(trainer: Trainer, seconds: float, test: dict[str, Any] | None) -> s
 def _test(trainer: Trainer, data: Data, config: dict[str, Any]) -> dict[str, Any] | None:
     """The loss and accuracy of the trained model on the test set (None without one): the
     one look at it, after training, so that it never chose anything."""
-    if data.X_test is None:
+    if data.X_test is None or data.y_test is None:
         return None
     loss, accuracy = evaluate_model(trainer.module, build_loss(config, data.n_classes),
                                     evaluation_loader(data.X_test, data.y_test))
@@ -285,7 +285,7 @@ def train(args: argparse.Namespace) -> int:
 def _header(config: dict[str, Any], data: Data, processes: int, target: device) -> str:
     """What is trained, on what, and how: the lines printed before the first epoch."""
     examples = f"{len(data.y_train)} training and {len(data.y_val)} validation examples"
-    if data.X_test is not None:
+    if data.X_test is not None and data.y_test is not None:
         examples = (f"{len(data.y_train)} training, {len(data.y_val)} validation and "
                     f"{len(data.y_test)} test examples (the test set is evaluated once, after "
                     f"training)")
@@ -488,6 +488,7 @@ def evaluate(args: argparse.Namespace) -> int:
     X, y, split = {"val": (data.X_val, data.y_val, "validation"),
                    "train": (data.X_train, data.y_train, "training"),
                    "test": (data.X_test, data.y_test, "test")}[args.split]
+    assert X is not None and y is not None  # the split exists (checked above)
     loss, accuracy = evaluate_model(model, build_loss(config, data.n_classes),
                                     evaluation_loader(X, y))
     print(_table(["checkpoint", "data set", "examples", config["loss"], "accuracy"],

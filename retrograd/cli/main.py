@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from typing import Callable, Sequence
+from typing import Callable, NoReturn, Sequence
 
 import numpy as np
 
@@ -40,7 +40,7 @@ EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 class Parser(argparse.ArgumentParser):
     """argparse, except that a bad command line gets one line on stderr, not the usage block."""
 
-    def error(self, message: str) -> None:
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
@@ -316,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit:  # --help, --version or a bad command line: already reported
-        return exit.code
+        return exit.code  # type: ignore[return-value]  # argparse exits with an int
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

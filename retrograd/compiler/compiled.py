@@ -78,8 +78,8 @@ class CompiledFunction:
 
     def _record(self, entry: _Entry, tensors: list[Tensor], args: tuple, kwargs: dict) -> Any:
         recorder = Recorder()
-        slots = [recorder.slot_of.get(id(t.array)) for t in tensors]
-        slots = [recorder.new_slot(t.array) if s is None else s for t, s in zip(tensors, slots)]
+        known = [recorder.slot_of.get(id(t.array)) for t in tensors]
+        slots = [recorder.new_slot(t.array) if s is None else s for t, s in zip(tensors, known)]
         current.tape = recorder
         try:
             result = self.function(*args, **kwargs)
@@ -117,7 +117,8 @@ class CompiledFunction:
         self.eager_reason = reason
         if not self._warned:
             self._warned = True
-            warnings.warn(f"rg.compile: {self.__name__} runs eagerly: {reason}",
+            name = self.__name__  # type: ignore[attr-defined]  # set by update_wrapper
+            warnings.warn(f"rg.compile: {name} runs eagerly: {reason}",
                           RuntimeWarning, stacklevel=3)
 
 
@@ -212,6 +213,7 @@ def _agree(previous: tuple[Recorder, list], recorder: Recorder, signature: list)
         instruction = recorder.instructions[index]
         if instruction.function is None:
             tensor = instruction.tensor
+            assert tensor is not None  # a read has its tensor
             return (f"operation {index} reads a tensor {tuple(tensor.shape)} "
                     f"{tensor.array.dtype} made at each call from other values (pass it as an "
                     f"argument)")
@@ -226,6 +228,7 @@ def _same_constant(first: Instruction, second: Instruction, recorder: Recorder) 
     if first.function is not None or second.function is not None:
         return False
     a, b = first.tensor, second.tensor
+    assert a is not None and b is not None  # reads have their tensors
     if a.array is b.array:
         return True
     if a.requires_grad or b.requires_grad or second.outputs in recorder.written or \

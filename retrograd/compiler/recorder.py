@@ -136,8 +136,8 @@ class Recorder:
 
     # -- what the framework reports -------------------------------------------------------------
 
-    def forward(self, cls: type, ctx: Function, options: dict, args: tuple, raw_args: list,
-                cast: bool, out: Any, result: Tensor) -> None:
+    def forward(self, cls: type[Function], ctx: Function, options: dict, args: tuple,
+                raw_args: list, cast: bool, out: Any, result: Tensor) -> None:
         """An Op ran ``cls.forward(ctx, *raw_args, **options)`` (then, with ``cast``, float32)
         and gave ``out``, the array of ``result`` (made an array when it was a NumPy scalar)."""
         inputs: list = []

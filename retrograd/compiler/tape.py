@@ -30,8 +30,9 @@ class Tape:
         self.outputs = outputs  # the step's result, tensors replaced by ("slot", n)
         self.meta = [(tuple(a.shape), a.dtype) for a in recorder.arrays]
         self.modules = list(recorder.modules.values())
-        self.reads = [(i.tensor, i.tensor.requires_grad) for i in self.instructions
-                      if i.function is None]
+        # the reads: the instructions with no function, each with its tensor
+        self.reads = [(i.tensor, i.tensor.requires_grad)  # type: ignore[union-attr]
+                      for i in self.instructions if i.function is None]
         self.names = _tensor_names(self.modules)
         for node in recorder.nodes:  # a replay's writes are its own: no version checks
             node.forget_saved_versions()

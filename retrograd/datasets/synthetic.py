@@ -127,13 +127,13 @@ def blobs(n_samples: int = 1000, centers: int | Sequence[Sequence[float]] = 3,
     if isinstance(centers, int):
         if centers < 1:
             raise ValueError(f"centers must be at least 1, got {centers}")
-        centers = rng.uniform(*center_box, size=(centers, n_features))
+        points = rng.uniform(*center_box, size=(centers, n_features))
     else:
-        centers = np.asarray(centers, dtype=np.float64)
-        if centers.ndim != 2:
+        points = np.asarray(centers, dtype=np.float64)
+        if points.ndim != 2:
             raise ValueError(f"centers must be an int or an array of shape (n_classes, "
-                             f"n_features), got shape {centers.shape}")
-    n_classes = len(centers)
+                             f"n_features), got shape {points.shape}")
+    n_classes = len(points)
     stds = np.asarray(cluster_std, dtype=np.float64)
     if stds.ndim > 1 or stds.ndim == 1 and len(stds) != n_classes:
         raise ValueError(f"cluster_std must be a number or one per blob ({n_classes}), got "
@@ -143,7 +143,7 @@ def blobs(n_samples: int = 1000, centers: int | Sequence[Sequence[float]] = 3,
     sizes = _class_sizes(n_samples, n_classes)
     y = np.repeat(np.arange(n_classes), sizes)
     # each example is its class's centre plus Gaussian noise of its class's std
-    X = centers[y] + stds[y, None] * rng.standard_normal((n_samples, centers.shape[1]))
+    X = points[y] + stds[y, None] * rng.standard_normal((n_samples, points.shape[1]))
     return _finish(X, y, rng)
 
 

@@ -19,15 +19,16 @@ ABORT_GRACE_SECONDS = 0.5  # before MPI_Abort: time for mpiexec to pass on the l
 _mpi_module: ModuleType | None | bool = False
 
 
-def _mpi() -> ModuleType | None:
-    """``mpi4py.MPI``, or None when mpi4py or a working MPI library is not installed."""
+def _mpi() -> Any:
+    """``mpi4py.MPI``, or None when mpi4py or a working MPI library is not installed (Any:
+    the callers use it once they know it is there, and mpi4py may be missing)."""
     global _mpi_module
     if _mpi_module is False:
         try:
             from mpi4py import MPI
+            _mpi_module = MPI
         except (ImportError, RuntimeError):  # RuntimeError: "cannot load MPI library"
-            MPI = None
-        _mpi_module = MPI
+            _mpi_module = None
     return _mpi_module
 
 

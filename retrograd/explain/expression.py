@@ -110,12 +110,13 @@ def parse_values(text: str) -> dict[str, Any]:
         raise ExpressionError(usage) from None
     if not isinstance(call, ast.Call) or call.args or any(k.arg is None for k in call.keywords):
         raise ExpressionError(usage)
-    values = {}
+    values: dict[str, Any] = {}
     for keyword in call.keywords:
         if keyword.arg in values:
             raise ExpressionError(f"{keyword.arg} is given two values in {_shown(text)}")
         try:
-            values[keyword.arg] = ast.literal_eval(keyword.value)
+            # ** was refused above
+            values[keyword.arg] = ast.literal_eval(keyword.value)  # type: ignore[index]
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             raise ExpressionError(f"the value of {keyword.arg} is not a number or a list of "
                                   f"numbers; {usage}") from None
@@ -144,6 +145,7 @@ def _parse(text: str) -> ast.Expression:
         raise ExpressionError(f"{_shown(text)} is nested {'too' if tree is None else depth} "
                               f"levels deep (a sum of n terms is n levels); retrograd explains "
                               f"at most {MAX_DEPTH}: explain a smaller expression")
+    assert tree is not None  # else too deep (raised above)
     return tree
 
 
@@ -209,14 +211,16 @@ def _check(node: ast.AST, variables: Mapping[str, Tensor], called: set[int]) -> 
 def _evaluate(node: ast.AST, variables: Mapping[str, Tensor]) -> Any:
     """The value of a checked tree: a Tensor, or a float for a part made of numbers only."""
     if isinstance(node, ast.Constant):
-        return float(node.value)
+        return float(node.value)  # type: ignore[arg-type]  # a number (checked)
     if isinstance(node, ast.Name):
         return variables[node.id]
     if isinstance(node, ast.UnaryOp):
-        return _UNARY[type(node.op)](_evaluate(node.operand, variables))
+        # an operator (checked)
+        return _UNARY[type(node.op)](_evaluate(node.operand, variables))  # type: ignore[operator]
     if isinstance(node, ast.BinOp):
         return _BINARY[type(node.op)](_evaluate(node.left, variables),
                                       _evaluate(node.right, variables))
-    function = FUNCTIONS[node.func.id][0]
+    assert isinstance(node, ast.Call)  # the last form the check lets through
+    function = FUNCTIONS[node.func.id][0]  # type: ignore[attr-defined]  # a name (checked)
     arguments = [_evaluate(argument, variables) for argument in node.args]
     return function(*[a if isinstance(a, Tensor) else tensor(a) for a in arguments])

@@ -9,8 +9,24 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..ops import (activation, arithmetic, conv, elementwise, embedding, indexing, linalg, loss,
-                   pointwise, pooling, reduction, rounding, sampling, scan, shape, sorting)
+from ..ops import (
+    activation,
+    arithmetic,
+    conv,
+    elementwise,
+    embedding,
+    indexing,
+    linalg,
+    loss,
+    pointwise,
+    pooling,
+    reduction,
+    rounding,
+    sampling,
+    scan,
+    shape,
+    sorting,
+)
 
 
 class Rule:

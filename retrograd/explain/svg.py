@@ -142,7 +142,7 @@ def _chart(left: float, title: str, series: Mapping[str, Sequence[float | None]]
         segment: list[tuple[float, float]] = []
         for x, y in [*zip(x_values, values), (None, None)]:  # the sentinel ends the last run
             if y is not None and math.isfinite(y):
-                segment.append(at(x, y))
+                segment.append(at(x, y))  # type: ignore[arg-type]  # x is None only with y
                 continue
             if len(segment) == 1:  # a lone point: a dot
                 parts.append(circle(*segment[0], 2.5, fill=color, stroke=color))

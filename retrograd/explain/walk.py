@@ -17,7 +17,8 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from ..autograd.engine import grad as autograd_grad, sum_to_shape
+from ..autograd.engine import grad as autograd_grad
+from ..autograd.engine import sum_to_shape
 from ..autograd.function import _OUTPUT, Function
 from ..autograd.grad_mode import state
 from ..backend import backend_of
@@ -160,7 +161,7 @@ class Walk:
             leaf_gradients = autograd_grad(self.output, self.leaves, retain_graph=True)
         finally:
             for node, hook in hooks:
-                node._hooks.remove(hook)
+                node._hooks.remove(hook)  # type: ignore[union-attr]  # register_hook made it
         for leaf, gradient in zip(self.leaves, leaf_gradients):
             self.variable_of(leaf).gradient = _host(gradient)
         steps = {id(step.variable.node): step for step in self.operations}
@@ -172,6 +173,7 @@ class Walk:
         """What the node's backward sends along each edge, given the upstream gradient the
         engine gave it: summed back to each input's shape, as the engine does."""
         node = step.variable.node
+        assert node is not None  # an operation's variable has its node
         step.variable.gradient = _host(upstream)
         sent = node.run_backward(upstream)
         for position, (meta, item) in enumerate(zip(node._input_meta, step.inputs)):

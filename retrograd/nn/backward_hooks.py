@@ -24,14 +24,14 @@ class BackwardHookFunction(Function):
     @staticmethod
     def forward(ctx: Function, on_backward: Callable, materialize: bool, *tensors: Tensor
                 ) -> tuple:
-        ctx.on_backward = on_backward
+        ctx.on_backward = on_backward  # type: ignore[attr-defined]  # ctx carries it to backward
         ctx.set_materialize_grads(materialize)
         ctx.mark_non_differentiable(*[t for t in tensors if not t.requires_grad])
         return tensors
 
     @staticmethod
     def backward(ctx: Function, *grads: Any) -> tuple:
-        return (None, None, *ctx.on_backward(grads))
+        return (None, None, *ctx.on_backward(grads))  # type: ignore[attr-defined]
 
 
 class BackwardHook:
@@ -40,8 +40,11 @@ class BackwardHook:
     def __init__(self, module: Any, hooks: list, pre_hooks: list) -> None:
         self.module, self.hooks, self.pre_hooks = module, hooks, pre_hooks
         self.grad_outputs: tuple | None = None
-        self.input_count, self.input_positions = 0, None
-        self.output_count, self.output_positions = 0, None
+        # the positions of the tensors among the inputs and outputs, once they went through
+        # the identity (None: not yet, or no gradient needed); the callbacks run after that
+        self.input_positions: list | None = None
+        self.output_positions: list | None = None
+        self.input_count = self.output_count = 0
 
     def setup_input_hook(self, args: tuple) -> tuple:
         """The inputs, passed through an identity whose backward calls the hooks."""
@@ -58,6 +61,7 @@ class BackwardHook:
         return outputs if several else outputs[0]
 
     def _on_output_grads(self, grads: tuple) -> tuple:
+        assert self.output_positions is not None  # the outputs went through the identity
         grad_outputs = _spread(self.output_positions, grads, self.output_count)
         for pre_hook in self.pre_hooks:
             replaced = pre_hook(self.module, grad_outputs)
@@ -84,6 +88,7 @@ class BackwardHook:
     def _on_input_grads(self, grads: tuple) -> tuple:
         if self.grad_outputs is None:  # reached without passing the outputs (double backward)
             return grads
+        assert self.input_positions is not None  # the inputs went through the identity
         grad_inputs = _spread(self.input_positions, grads, self.input_count)
         for hook in self.hooks:
             replaced = hook(self.module, grad_inputs, self.grad_outputs)

@@ -9,13 +9,31 @@ from ..ops.dropout import dropout, dropout2d
 from ..ops.elementwise import tanh
 from ..ops.embedding import embedding
 from ..ops.linalg import linear
-from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
-                        cosine_embedding_loss, cross_entropy, hinge_embedding_loss, huber_loss,
-                        kl_div, l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss,
-                        nll_loss, smooth_l1_loss, triplet_margin_loss)
+from ..ops.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
+    cross_entropy,
+    hinge_embedding_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    margin_ranking_loss,
+    mse_loss,
+    multi_margin_loss,
+    nll_loss,
+    smooth_l1_loss,
+    triplet_margin_loss,
+)
 from ..ops.normalization import batch_norm, layer_norm
-from ..ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,
-                           max_pool1d, max_pool2d)
+from ..ops.pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 
 __all__ = ["relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softplus", "softmax",
            "log_softmax", "linear", "nll_loss", "cross_entropy"]
@@ -45,8 +63,12 @@ __all__ += ["logsigmoid", "hardtanh", "relu6", "silu", "mish", "one_hot", "norma
 from ..ops.activation import prelu  # noqa: E402
 from ..ops.conv import fold, unfold  # noqa: E402
 from ..ops.dropout import alpha_dropout, dropout1d  # noqa: E402
-from ..ops.loss import (gaussian_nll_loss, multilabel_soft_margin_loss,  # noqa: E402
-                        poisson_nll_loss, soft_margin_loss)
+from ..ops.loss import (  # noqa: E402
+    gaussian_nll_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+)
 from ..ops.normalization import instance_norm  # noqa: E402
 from ..ops.pooling import adaptive_max_pool1d, adaptive_max_pool2d  # noqa: E402
 

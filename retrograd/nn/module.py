@@ -318,7 +318,7 @@ class Module:
             yield module
 
     def _named_members(self, registry: str, prefix: str, recurse: bool,
-                       remove_duplicate: bool) -> Iterator[tuple[str, Tensor]]:
+                       remove_duplicate: bool) -> Iterator[tuple[str, Any]]:
         # shared by named_parameters and named_buffers: each module's own entries, depth first
         modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
             if recurse else [(prefix, self)]
@@ -475,7 +475,7 @@ class Module:
                 yield from module._all_state(prefix + name + ".")
 
     def state_dict(self, destination: dict | None = None, prefix: str = "",
-                   keep_vars: bool = False) -> "OrderedDict[str, Tensor]":
+                   keep_vars: bool = False) -> "dict[str, Tensor]":
         """Every parameter and persistent buffer by dotted name, PyTorch's keys: ``'0.weight'``,
         ``'bn.running_mean'``, ``'bn.num_batches_tracked'``.
 

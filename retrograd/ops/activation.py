@@ -250,7 +250,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
-def _maybe_in_place(input: Tensor, op: type, inplace: bool) -> Tensor:
+def _maybe_in_place(input: Tensor, op: type[Op], inplace: bool) -> Tensor:
     """``op`` of ``input``, written into ``input`` itself when ``inplace``."""
     if not inplace:
         return op.apply(input)

@@ -21,7 +21,7 @@ from .reduction import amax, amin, mean, normalize_dims, std, var
 from .shape import DiagonalIntoZeros, _dim
 from .shape import diagonal as _diagonal
 
-MinMax = namedtuple("aminmax", ["min", "max"])
+MinMax = namedtuple("aminmax", ["min", "max"])  # type: ignore[name-match]  # PyTorch's name
 MinMax.__doc__ = "What aminmax returns: the smallest and the largest values."
 
 
@@ -53,9 +53,9 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
                            "operation has no identity")
     if dim is not None and not isinstance(dim, int):
         raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
-    if dim is None and keepdim:  # every dimension kept, of size 1
-        dim = tuple(range(input.ndim))
-    return MinMax(amin(input, dim, keepdim), amax(input, dim, keepdim))
+    # no dim with keepdim: every dimension kept, of size 1
+    dims = tuple(range(input.ndim)) if dim is None and keepdim else dim
+    return MinMax(amin(input, dims, keepdim), amax(input, dims, keepdim))
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
@@ -99,13 +99,13 @@ def trace(input: Tensor) -> Tensor:
     return _diagonal(input).sum()
 
 
-def _tensors(name: str, tensors: tuple) -> list:
+def _tensors(name: str, tensors: tuple) -> tuple:
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if not all(isinstance(t, Tensor) for t in tensors):
         raise TypeError(f"{name}(): expected Tensors, got "
                         f"{[type(t).__name__ for t in tensors]}")
-    return list(tensors)
+    return tuple(tensors)
 
 
 def meshgrid(*tensors: Tensor, indexing: str | None = None) -> tuple:

@@ -69,16 +69,17 @@ def output_size(size: int, kernel: int, stride: int = 1, padding: Pair = (0, 0),
 class Geometry(NamedTuple):
     """How a kernel slides over (H, W): stride, dilation, and the (before, after) padding of
     each axis (asymmetric only for ``padding='same'`` with an even kernel)."""
-    stride: Pair
-    padding: tuple[Pair, Pair]
-    dilation: Pair
+    stride: tuple[int, ...]  # one per axis (three where pooling adds a depth axis)
+    padding: tuple[Pair, ...]
+    dilation: tuple[int, ...]
     groups: int = 1
 
     @property
     def has_padding(self) -> bool:
         return any(side for axis in self.padding for side in axis)
 
-    def output_shape(self, spatial: Pair, kernel: Pair) -> Pair:
+    def output_shape(self, spatial: tuple[int, ...],
+                     kernel: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(output_size(size, k, s, p, d) for size, k, s, p, d in
                      zip(spatial, kernel, self.stride, self.padding, self.dilation))
 
@@ -184,7 +185,7 @@ def is_batch_last(x: Any) -> bool:
     return x.strides[0] == x.itemsize and x.strides[1] >= x.itemsize * x.shape[0]
 
 
-def pad_batch_last(x: Any, padding: tuple[Pair, Pair], value: float = 0.0) -> Any:
+def pad_batch_last(x: Any, padding: tuple[Pair, ...], value: float = 0.0) -> Any:
     """x (N, C, H, W) padded to (N, C, H + top + bottom, W + left + right) with ``value``,
     stored batch-last: (C, H', W', N) in memory, returned as its (N, C, H', W') view."""
     n, c, h, w = x.shape
@@ -287,7 +288,7 @@ def weight_grad_arrays(cols: Any, grad: Any, weight_shape: tuple, groups: int) -
 
 # -- the operations, and how backward formulas call them ----------------------------------------
 
-def apply_any(op: type, array_function: Any, *inputs: Any, **options: Any) -> Any:
+def apply_any(op: type[Op], array_function: Any, *inputs: Any, **options: Any) -> Any:
     """``array_function(*inputs, **options)`` on arrays (a fast backward), or ``op.apply`` when
     an input is a Tensor (``create_graph=True``: this gradient gets a graph of its own)."""
     if any(isinstance(value, Tensor) for value in inputs):
@@ -770,7 +771,7 @@ def _window_geometry(name: str, kernel_size: Any, dilation: Any, padding: Any,
     return kernel, Geometry(stride, tuple((p, p) for p in padding), dilation)
 
 
-def _blocks(name: str, spatial: tuple, kernel: Pair, geometry: Geometry) -> Pair:
+def _blocks(name: str, spatial: tuple, kernel: Pair, geometry: Geometry) -> tuple[int, ...]:
     blocks = geometry.output_shape(spatial, kernel)
     if any(b < 1 for b in blocks):
         raise RuntimeError(f"{name}: given input with spatial size {tuple(spatial)}, "

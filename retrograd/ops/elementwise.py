@@ -265,7 +265,8 @@ def clamp(input: Tensor, min: float | Tensor | None = None,
         input = input.to(dtype)
     if not any(tensors):
         return Clamp.apply(input, min=min, max=max)
-    min, max = (None if bound is None else bound.to(input.array.dtype) for bound in (min, max))
+    min, max = (None if bound is None else bound.to(input.array.dtype)  # type: ignore[union-attr]
+                for bound in (min, max))  # both Tensors here (checked above)
     return ClampTensor.apply(input, min, max)
 
 

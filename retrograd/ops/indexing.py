@@ -313,7 +313,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if index.ndim != input.ndim:
         raise RuntimeError(f"gather: index has {index.ndim} dimensions but input has "
                            f"{input.ndim}; they must have the same number")
-    if index.dtype.kind not in "iu":
+    if index.dtype.kind not in "iu":  # type: ignore[attr-defined]  # an array (_on_device)
         raise TypeError(f"gather: index must be an integer tensor, got {index.dtype}")
     dim = _check_dim(dim, input.ndim, "gather")
     if any(i > s for d, (i, s) in enumerate(zip(index.shape, input.shape)) if d != dim):
@@ -423,7 +423,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if index.ndim > 1:
         raise IndexError(f"index_select(): Index is supposed to be a vector, got "
                          f"{index.ndim} dimensions")
-    if index.dtype.kind not in "iu":
+    if index.dtype.kind not in "iu":  # type: ignore[attr-defined]  # an array (_on_device)
         raise RuntimeError(f"index_select(): Expected dtype int32 or int64 for index, got "
                            f"{index.dtype}")
     _check_bounds(index, input.shape[dim] if input.ndim else 1, dim, "index_select")
@@ -524,7 +524,7 @@ def scatter_arguments(input: Tensor, dim: int, index: Tensor, src, value, reduce
     src = value if src is None else src
     dim = _check_dim(dim, max(input.ndim, 1), name)
     index = _on_device(index, array_module(input.array))
-    if index.dtype.kind not in "iu":
+    if index.dtype.kind not in "iu":  # type: ignore[attr-defined]  # an array (_on_device)
         raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {index.dtype}")
     if index.ndim != input.ndim:
         raise RuntimeError(f"{name}: Index tensor must have the same number of dimensions as "

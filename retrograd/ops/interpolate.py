@@ -55,7 +55,7 @@ def _nearest_indices(in_size: int, out_size: int, scale_factor: float | None,
 
 
 def _linear_indices(in_size: int, out_size: int, scale_factor: float | None,
-                    align_corners: bool, dtype: Any) -> tuple[Any, Any, Any, Any]:
+                    align_corners: bool | None, dtype: Any) -> tuple[Any, Any, Any, Any]:
     """(i0, i1, w0, w1) on the host: output position j is ``w0[j] x[i0[j]] + w1[j] x[i1[j]]``."""
     positions = xp.arange(out_size).astype(dtype)
     if align_corners:

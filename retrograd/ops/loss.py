@@ -876,6 +876,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
         var = Tensor(array_module(input.array).full(input.shape, var, input.array.dtype))
     else:
         _check_tensor(var, "var", name)
+        assert isinstance(var, Tensor)  # _check_tensor raised otherwise
         if (var.array < 0).any():
             raise ValueError("var has negative entry/entries")
     var = _variance_shape(input, var, name)

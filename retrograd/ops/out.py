@@ -78,5 +78,6 @@ def supports_out(function: Callable | None = None, *, exact_dtype: bool = False)
     parameters = list(signature.parameters.values())
     variadic = [i for i, p in enumerate(parameters) if p.kind is inspect.Parameter.VAR_KEYWORD]
     parameters.insert(variadic[0] if variadic else len(parameters), keyword)
-    with_out.__signature__ = signature.replace(parameters=parameters)
+    # inspect.signature reads it
+    with_out.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     return with_out

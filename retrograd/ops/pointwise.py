@@ -342,7 +342,7 @@ def _check_tensor(name: str, value: Any) -> None:
                         f"{type(value).__name__}")
 
 
-def _check_same_dtype(name: str, input: Tensor, other: Tensor, what: str) -> None:
+def _check_same_dtype(name: str, input: Tensor, other: Any, what: str) -> None:
     if isinstance(other, Tensor) and other.dtype != input.dtype:
         raise RuntimeError(f"{name}: expected dtype {input.dtype} for `{what}` but got dtype "
                            f"{other.dtype}")
@@ -365,7 +365,8 @@ def _addc(name: str, input: Tensor, tensor1: Tensor, tensor2: Tensor, value: flo
           combine) -> Tensor:
     for argument in (input, tensor1, tensor2):
         _check_tensor(name, argument)
-    integral = result_dtype(input, tensor1, tensor2).kind in "biu"
+    # never None for tensors
+    integral = result_dtype(input, tensor1, tensor2).kind in "biu"  # type: ignore[union-attr]
     if integral and isinstance(value, float):
         raise RuntimeError(f"{name}: for integral input tensors, argument 'value' must not be "
                            f"a floating point number")

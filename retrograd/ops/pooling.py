@@ -110,7 +110,8 @@ def _max_and_argmax(x: Any, kernel: Pair, geometry: Geometry, out_shape: Pair) -
     """The maximum of each window, and which kernel element k = i kw + j it was at."""
     xp = array_module(x)
     padded = _padded(x, geometry, -host.inf)
-    out = index = None
+    out: Any = None
+    index: Any = None  # both set by the first window
     for k, window in _offsets(kernel, geometry, out_shape):
         if out is None:
             out = xp.array(padded[window], order="K")  # keeps the input's memory order

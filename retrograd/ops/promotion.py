@@ -27,7 +27,8 @@ from ..tensor import Tensor
 _BOOL, _INT64 = xp.dtype(xp.bool_), xp.dtype(xp.int64)
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating point
 _PYTHON_NUMBERS = frozenset((bool, int, float))
-_record = Op.apply.__func__  # Function.apply: the forward and the node, once dtypes agree
+# Function.apply: the forward and the node, once dtypes agree
+_record = Op.apply.__func__  # type: ignore[attr-defined]  # the classmethod's function
 
 
 def promote_types(type1: Any, type2: Any) -> dtypes.DType:

@@ -15,10 +15,10 @@ from ..tensor import Tensor
 from .indexing import gather
 from .shape import _dim
 
-sort_result = namedtuple("sort", ["values", "indices"])
+sort_result = namedtuple("sort", ["values", "indices"])  # type: ignore[name-match]  # PyTorch's
 sort_result.__module__ = "retrograd.return_types"
 sort_result.__doc__ = "What sort returns: the sorted values and their int64 indices in input."
-topk_result = namedtuple("topk", ["values", "indices"])
+topk_result = namedtuple("topk", ["values", "indices"])  # type: ignore[name-match]  # PyTorch's
 topk_result.__module__ = "retrograd.return_types"
 topk_result.__doc__ = "What topk returns: the k values and their int64 indices in input."
 

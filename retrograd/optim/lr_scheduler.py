@@ -470,7 +470,7 @@ class SequentialLR(_SchedulerList):
         self._last_lr = first.get_last_lr()
 
     @staticmethod
-    def _undo_initial_steps(scheduler: LRScheduler) -> None:
+    def _undo_initial_steps(scheduler: Any) -> None:  # a scheduler of schedulers
         for inner in scheduler._schedulers:
             if hasattr(inner, "_schedulers"):
                 SequentialLR._undo_initial_steps(inner)
@@ -496,7 +496,7 @@ class ChainedScheduler(_SchedulerList):
                  optimizer: Optimizer | None = None) -> None:
         if optimizer is None and len(schedulers) > 0:
             optimizer = schedulers[0].optimizer
-        super().__init__(optimizer, schedulers)
+        super().__init__(optimizer, schedulers)  # type: ignore[arg-type]  # None: no schedulers
         self._last_lr = _lrs(self.optimizer)
 
     @replayed_whole
@@ -639,10 +639,10 @@ class CyclicLR(LRScheduler):
             for lr, group in zip(base_lrs, optimizer.param_groups):
                 group["lr"] = lr
         self.max_lrs = _per_group("max_lr", optimizer, max_lr)
-        step_size_up = float(step_size_up)
-        step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
-        self.total_size = step_size_up + step_size_down
-        self.step_ratio = step_size_up / self.total_size
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
         if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
             raise ValueError("mode is invalid and scale_fn is None")
         self.mode = mode
@@ -728,7 +728,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_i = T_0
         self.T_mult = T_mult
         self.eta_min = eta_min
-        self.T_cur = last_epoch
+        self.T_cur: float = last_epoch
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -816,7 +816,8 @@ class OneCycleLR(LRScheduler):
             phases.append((self.total_steps - 1,
                            "max_lr", "min_lr", "base_momentum", "max_momentum"))
         keys = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
-        self._schedule_phases = [dict(zip(keys, phase)) for phase in phases]
+        self._schedule_phases: list[dict[str, Any]] = [dict(zip(keys, phase))
+                                                       for phase in phases]
         if not isinstance(pct_start, float) or pct_start < 0 or pct_start > 1:
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):

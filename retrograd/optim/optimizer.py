@@ -62,7 +62,7 @@ class Optimizer:
         if not isinstance(param_groups[0], dict):
             param_groups = [{"params": param_groups}]
         for param_group in param_groups:
-            self.add_param_group(param_group)
+            self.add_param_group(param_group)  # type: ignore[arg-type]  # dicts by now
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Adds a group of parameters with its own options (others take the defaults).

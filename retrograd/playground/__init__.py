@@ -66,7 +66,8 @@ def playground(model: Module | None = None, data: Any = None, *, port: int = DEF
     query = {name: ",".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value)
              for name, value in settings.items()}
     n_samples = SAMPLES if data is None else len(np.asarray(data[1]))
-    session = Session(Settings.from_query(query, n_samples=n_samples), model, data)
+    session = Session(Settings.from_query(query, n_samples=n_samples), model,
+                      data)  # type: ignore[arg-type]  # a pair (checked above)
     try:
         server = PlaygroundServer(session, port)
     except OSError:

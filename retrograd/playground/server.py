@@ -95,7 +95,7 @@ class Handler(BaseHTTPRequestHandler):
         self._json(200, {"ok": True, "settings": session.view(with_data=False)["settings"]})
 
     def _static(self, name: str) -> None:
-        content = resources.files(__package__).joinpath("static", name).read_bytes()
+        content = resources.files(__package__).joinpath("static").joinpath(name).read_bytes()
         self._send(200, STATIC[name] + "; charset=utf-8", content)
 
     def _json(self, status: int, content: dict) -> None:

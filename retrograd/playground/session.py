@@ -337,7 +337,8 @@ class Session:
             model = build_model(settings, n_classes)
         else:
             model = self._custom_model
-            model.load_state_dict(copy.deepcopy(self._initial_state))
+            # kept with the custom model, never None here
+            model.load_state_dict(copy.deepcopy(self._initial_state))  # type: ignore[arg-type]
             _check_model(model, n_classes)
         self.settings, self.X, self.y, self.model = settings, X, y, model
         self.n_classes = n_classes
@@ -346,8 +347,9 @@ class Session:
                                                         weight_decay=settings.l2)
         self._rng = np.random.default_rng(settings.seed)
         self._order, self._cursor = self._rng.permutation(len(y)), 0
-        self.step_count, self.points, self.run_id = 0, [], self.run_id + 1
-        self.error = None
+        self.step_count, self.run_id = 0, self.run_id + 1
+        self.points: list = []
+        self.error: str | None = None
         pick = self._rng.choice(len(y), min(DIAGNOSIS_EXAMPLES, len(y)), replace=False)
         self._diagnosis_batch = (X[pick], y[pick])
         low, high = X.min(axis=0), X.max(axis=0)

@@ -8,8 +8,20 @@ its backpropagation formulas in batch form (see ``network.py`` for every equatio
     grads = scratch.backward(params, outputs, Y)
     scratch.sgd(params, grads, eta=0.1)
 """
-from .network import (DEFAULT, Config, backward, forward, init_params, loss_accuracy, one_hot,
-                      sgd, sigmoid, softmax_rows, softplus, train)
+from .network import (
+    DEFAULT,
+    Config,
+    backward,
+    forward,
+    init_params,
+    loss_accuracy,
+    one_hot,
+    sgd,
+    sigmoid,
+    softmax_rows,
+    softplus,
+    train,
+)
 
 __all__ = ["Config", "DEFAULT", "init_params", "forward", "loss_accuracy", "backward", "sgd",
            "train", "one_hot", "sigmoid", "softplus", "softmax_rows"]

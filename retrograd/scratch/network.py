@@ -300,7 +300,8 @@ def train(params: Params, X: np.ndarray, Y: np.ndarray, eta: float, epochs: int,
         raise ValueError("train: give both X_val and Y_val, or neither")
     batch_size = sizes[mode]
     rng = np.random.default_rng(seed) if seed is not None else default_generator.numpy
-    sets = {"train": (X, Y)} if X_val is None else {"train": (X, Y), "val": (X_val, Y_val)}
+    sets = {"train": (X, Y)} if X_val is None or Y_val is None else \
+        {"train": (X, Y), "val": (X_val, Y_val)}
     history: dict[str, list[float]] = {f"{name}_{metric}": [] for name in sets
                                        for metric in ("loss", "acc")}
     for epoch in range(1, epochs + 1):

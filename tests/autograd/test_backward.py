@@ -1,5 +1,4 @@
 """Tensor.backward: accumulation, paths that add up, freed graphs, errors, aliasing, in place."""
-import time
 
 import numpy as np
 import pytest
@@ -189,13 +188,11 @@ def test_non_leaf_grad_stays_none():
 
 def test_a_chain_of_100000_operations_backpropagates_without_recursion_error():
     x = rg.tensor(1.0, requires_grad=True)
-    start = time.perf_counter()
     y = x
     for _ in range(100_000):
         y = y * 1.0
     y.backward()
     assert x.grad.item() == 1.0
-    assert time.perf_counter() - start < 20  # a few seconds here; generous for slow machines
 
 
 # -- in-place changes ---------------------------------------------------------------------------

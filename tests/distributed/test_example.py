@@ -2,9 +2,9 @@
 import re
 import sys
 
-from mpi_jobs import ROOT, launch, needs_mpi
-
 import retrograd as rg
+
+from mpi_jobs import ROOT, launch, needs_mpi
 
 EXAMPLE = ROOT / "examples" / "ddp.py"
 

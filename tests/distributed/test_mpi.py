@@ -5,12 +5,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from mpi_jobs import MPIEXEC, launch, needs_mpi
 
 import retrograd as rg
 import retrograd.distributed as dist
 from retrograd.cli.main import main
 from retrograd.distributed import process_group
+
+from mpi_jobs import MPIEXEC, launch, needs_mpi
 
 SCRIPTS = Path(__file__).parent / "scripts"
 

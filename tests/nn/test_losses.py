@@ -16,9 +16,9 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ops.oracle import Arg, Case, check_against_torch, check_gradients, const, indices, positive
 
 import retrograd as rg
-from ops.oracle import Arg, Case, check_against_torch, check_gradients, const, indices, positive
 
 REDUCTIONS = ("mean", "sum", "none")
 

@@ -10,8 +10,20 @@ from __future__ import annotations
 
 import math
 
-from .oracle import (Arg, Case, away_from, const, distinct, distinct_magnitudes, indices, mask,
-                     positive, real, small_integers, with_zeros)
+from .oracle import (
+    Arg,
+    Case,
+    away_from,
+    const,
+    distinct,
+    distinct_magnitudes,
+    indices,
+    mask,
+    positive,
+    real,
+    small_integers,
+    with_zeros,
+)
 
 MATMUL = "(m?,n),(n,p?)->(m?,p?)"  # NumPy's gufunc signature of matmul, for hypothesis
 X = (2, 3, 4)                       # the input of reductions, softmax and shape operations

@@ -6,12 +6,13 @@ the host (lists, NumPy arrays, CPU tensors) to index a device tensor.
 """
 from __future__ import annotations
 
-import fake_cupy
 import numpy as np
 import pytest
 
 import retrograd as rg
 from retrograd.nn import functional as F
+
+import fake_cupy
 
 
 def on_device(array, requires_grad: bool = False) -> rg.Tensor:

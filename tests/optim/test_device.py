@@ -7,7 +7,6 @@ import pytest
 import retrograd as rg
 
 import fake_cupy
-
 from .test_optimizers import CONFIG_IDS, CONFIGS, loss_of, problem_data
 
 CUDA = rg.device("cuda:0")

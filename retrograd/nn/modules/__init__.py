@@ -5,12 +5,31 @@ from .conv import Conv1d, Conv2d
 from .dropout import Dropout, Dropout2d
 from .flatten import Flatten
 from .linear import Identity, Linear
-from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
-                   HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss,
-                   MSELoss, MultiMarginLoss, NLLLoss, SmoothL1Loss, TripletMarginLoss)
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
+    CrossEntropyLoss,
+    HingeEmbeddingLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MarginRankingLoss,
+    MSELoss,
+    MultiMarginLoss,
+    NLLLoss,
+    SmoothL1Loss,
+    TripletMarginLoss,
+)
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
-from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
-                      MaxPool2d)
+from .pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
 from .sparse import Embedding
 
 __all__ = ["ELU", "GELU", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Softplus",
@@ -42,12 +61,23 @@ __all__ += ["LogSigmoid", "Hardtanh", "ReLU6", "SiLU", "Mish", "CosineSimilarity
 from .activation import PReLU  # noqa: E402
 from .dropout import AlphaDropout, Dropout1d  # noqa: E402
 from .fold import Fold, Unfold  # noqa: E402
-from .loss import (GaussianNLLLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss,  # noqa: E402
-                   SoftMarginLoss)
+from .loss import (  # noqa: E402
+    GaussianNLLLoss,
+    MultiLabelSoftMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+)
 from .normalization import InstanceNorm1d, InstanceNorm2d  # noqa: E402
-from .padding import (ConstantPad1d, ConstantPad2d, ReflectionPad1d,  # noqa: E402
-                      ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, ZeroPad1d,
-                      ZeroPad2d)
+from .padding import (  # noqa: E402
+    ConstantPad1d,
+    ConstantPad2d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ZeroPad1d,
+    ZeroPad2d,
+)
 from .pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d  # noqa: E402
 
 __all__ += ["PReLU", "Dropout1d", "AlphaDropout", "InstanceNorm1d", "InstanceNorm2d",

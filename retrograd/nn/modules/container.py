@@ -101,7 +101,8 @@ class Sequential(_ModuleSequence):
                 self.add_module(str(index), module)
 
     def _slice(self, items: list) -> "Sequential":
-        return type(self)(OrderedDict(items))  # keeps the names, as PyTorch does
+        # keeps the names, as PyTorch does
+        return type(self)(OrderedDict(items))  # type: ignore[arg-type]  # an OrderedDict works
 
     def forward(self, input: Any) -> Any:
         for module in self._modules.values():
@@ -126,7 +127,8 @@ class ModuleList(_ModuleSequence):
         return type(self)(module for _, module in items)
 
     def __iadd__(self, modules: Iterable[Module]) -> "ModuleList":
-        return self.extend(modules)
+        self.extend(modules)
+        return self
 
     def __repr__(self) -> str:
         # PyTorch compresses runs of identical children: "(0-2): 3 x Linear(...)"
@@ -199,7 +201,7 @@ class ModuleDict(Module):
             if len(pair) != 2:
                 raise ValueError(f"ModuleDict.update expects (name, module) pairs, got an "
                                  f"element of length {len(pair)}")
-            self[pair[0]] = pair[1]
+            self[pair[0]] = pair[1]  # type: ignore[assignment]  # a (name, module) pair
 
 
 def _describe(value: Any, type_name: str) -> str:
@@ -386,10 +388,10 @@ class ParameterDict(Module):
                 if not isinstance(pair, Iterable):
                     raise TypeError(f"ParameterDict update sequence element #{j} should be "
                                     f"Iterable; is{type(pair).__name__}")
-                if len(pair) != 2:
+                if len(pair) != 2:  # type: ignore[arg-type]  # an iterable pair: len or TypeError
                     raise ValueError(f"ParameterDict update sequence element #{j} has length "
-                                     f"{len(pair)}; 2 is required")
-                pairs.append(pair)
+                                     f"{len(pair)}; 2 is required")  # type: ignore[arg-type]
+                pairs.append(pair)  # type: ignore[arg-type]
         for key, value in pairs:
             self[key] = value
 

@@ -3,7 +3,7 @@ PyTorch's arguments, weight layout and initialisation."""
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from ...creation import empty
 from ...ops.conv import ntuple
@@ -16,7 +16,7 @@ from ..parameter import Parameter
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-def raise_for_layer(layer: Module, error: Exception) -> None:
+def raise_for_layer(layer: Module, error: Exception) -> NoReturn:
     """Raises ``error`` again with the layer that received the bad input named first, e.g.
     ``Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1)): expected input with 3 channels...``."""
     raise type(error)(f"{layer!r}: {error}") from None
@@ -51,7 +51,7 @@ class _ConvNd(Module):
                                  f"{{'valid', 'same'}}")
             if padding == "same" and any(s != 1 for s in self.stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
-            self.padding = padding
+            self.padding: str | tuple[int, ...] = padding
         else:
             self.padding = ntuple(padding, spatial, "padding")
         if padding_mode not in _PADDING_MODES:
@@ -85,7 +85,7 @@ class _ConvNd(Module):
             totals = [d * (k - 1) for k, d in zip(self.kernel_size, self.dilation)]
             pairs = [(total // 2, total - total // 2) for total in totals]
         else:
-            pairs = [(p, p) for p in self.padding]
+            pairs = [(p, p) for p in self.padding]  # type: ignore[misc]  # numbers here
         return tuple(side for pair in reversed(pairs) for side in pair)
 
     def forward(self, input: Tensor) -> Tensor:
@@ -187,8 +187,9 @@ class _ConvTransposeNd(_ConvNd):
             raise ValueError(f"ConvTranspose{spatial}D: for {input.ndim}D input, output_size "
                              f"must have {spatial} or {leading + spatial} elements (got "
                              f"{len(output_size)})")
+        padding: Any = self.padding  # numbers: a transposed convolution takes no 'same'
         smallest = [(size - 1) * s - 2 * p + d * (k - 1) + 1 for size, s, p, d, k in
-                    zip(input.shape[leading:], self.stride, self.padding, self.dilation,
+                    zip(input.shape[leading:], self.stride, padding, self.dilation,
                         self.kernel_size)]
         largest = [low + s - 1 for low, s in zip(smallest, self.stride)]
         if any(not low <= size <= high for size, low, high in

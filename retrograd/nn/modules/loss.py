@@ -19,7 +19,7 @@ from ..module import Module
 class _Loss(Module):
     """Base of the loss modules: resolves and checks ``reduction`` once, at construction."""
 
-    _reductions = _REDUCTIONS
+    _reductions: tuple[str, ...] = _REDUCTIONS
 
     def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean") -> None:

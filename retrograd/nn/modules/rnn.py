@@ -108,7 +108,7 @@ class RNNBase(Module):
         for layer in range(num_layers):
             for direction in range(directions):
                 layer_input = input_size if layer == 0 else hidden_size * directions
-                shapes = [(gate_size, layer_input), (gate_size, hidden_size)]
+                shapes: list[tuple[int, ...]] = [(gate_size, layer_input), (gate_size, hidden_size)]
                 names = ["weight_ih_l{}{}", "weight_hh_l{}{}"]
                 if bias:
                     shapes += [(gate_size,), (gate_size,)]
@@ -169,7 +169,7 @@ class RNNBase(Module):
         return (self.num_layers * (2 if self.bidirectional else 1), batch, self.hidden_size)
 
     def _prepare(self, name: str, input: Tensor, hx: tuple | None
-                 ) -> tuple[Tensor, tuple | None, bool]:
+                 ) -> tuple[Tensor, tuple, bool]:
         """Checks the input (and initial states ``hx``), adds the batch dimension to unbatched
         ones; returns them with whether the input was batched."""
         if input.ndim not in (2, 3):
@@ -322,7 +322,7 @@ class RNNCellBase(Module):
         for name in ("bias_ih", "bias_hh"):
             self.register_parameter(name, Parameter(empty(num_chunks * hidden_size, **factory))
                                     if bias else None)
-        self.reset_parameters()
+        self.reset_parameters()  # type: ignore[misc]  # RNNBase's, shared (below)
 
     def extra_repr(self) -> str:
         s = "{input_size}, {hidden_size}"

@@ -24,7 +24,7 @@ as it is where no rank used them).
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -66,7 +66,7 @@ class _Bucket:
         return self.buffer[start:stop].reshape(self.params[index].array.shape)
 
 
-def _buckets(params: list[Tensor], cap_bytes: int) -> list[_Bucket]:
+def _buckets(params: Sequence[Tensor], cap_bytes: int) -> list[_Bucket]:
     """``params`` in reverse order, cut into buckets of at most ``cap_bytes`` (the first one
     ``FIRST_BUCKET_BYTES``), one dtype per bucket; a parameter larger than the cap is alone."""
     buckets: list[_Bucket] = []
@@ -117,7 +117,7 @@ class _Reducer:
     """The buckets and one iteration's progress: which parameters have their gradient, which
     buckets are launched (PyTorch's name for this part of DDP)."""
 
-    def __init__(self, params: list[Tensor], cap_bytes: int, world: int,
+    def __init__(self, params: Sequence[Tensor], cap_bytes: int, world: int,
                  find_unused_parameters: bool) -> None:
         self.params, self.world = params, world
         self.find_unused_parameters = find_unused_parameters
@@ -165,7 +165,8 @@ class _Reducer:
                                "(two backward calls after one forward?)")
         self.started = True
         # divided on the way in (as PyTorch does): the sum of the ranks' shares is the average
-        np.divide(p.grad.array, self.world, out=bucket.view(index))
+        np.divide(p.grad.array, self.world,  # type: ignore[union-attr]  # its hook: it has one
+                  out=bucket.view(index))
         self.used[position] = 1
         self._count_in(bucket)
 

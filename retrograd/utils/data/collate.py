@@ -97,10 +97,10 @@ def _same_container(elem: Mapping | Sequence, collated: dict | list) -> Any:
         if isinstance(elem, (MutableMapping, MutableSequence)):
             clone = copy.copy(elem)
             if isinstance(elem, MutableMapping):
-                clone.update(collated)
+                clone.update(collated)  # type: ignore[union-attr]  # a mapping (checked)
             else:
                 clone[:] = collated
             return clone
-        return type(elem)(collated)
+        return type(elem)(collated)  # type: ignore[call-arg]  # TypeError caught below
     except TypeError:
         return collated

@@ -80,7 +80,7 @@ class DataLoader:
     _initialized = False
     _workers_started = False
 
-    def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool | None = None,
+    def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool | None = None,
                  sampler: Sampler | Iterable | None = None,
                  batch_sampler: Sampler | Iterable | None = None, num_workers: int = 0,
                  collate_fn: Callable[[list], Any] | None = None, pin_memory: bool = False,
@@ -238,4 +238,5 @@ class DataLoader:
             if self.drop_last:
                 return length // self.batch_size
             return math.ceil(length / self.batch_size)
-        return len(self.sampler if self.batch_sampler is None else self.batch_sampler)
+        sampler = self.sampler if self.batch_sampler is None else self.batch_sampler
+        return len(sampler)  # type: ignore[arg-type]  # TypeError for one with no len

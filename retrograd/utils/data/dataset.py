@@ -60,7 +60,8 @@ class IterableDataset(Dataset):
         # a stream has no length unless a subclass gives one: len() raises as for any object
         raise TypeError(f"object of type {type(self).__name__!r} has no len()")
 
-    def __add__(self, other: Dataset) -> "ChainDataset":
+    # a stream chains rather than concatenates, as in PyTorch (hence the ignore)
+    def __add__(self, other: Dataset) -> "ChainDataset":  # type: ignore[override]
         return ChainDataset([self, other])
 
 
@@ -194,9 +195,11 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
                          f"The lengths {list(lengths)} add up to {sum(lengths)}, the data set "
                          f"has {len(dataset)} examples; give counts that add up to "
                          f"{len(dataset)}, or fractions that add up to 1")
-    indices = randperm(sum(lengths), generator=generator).tolist()
+    # whole counts by now (their sum checked above), which mypy cannot tell
+    indices = randperm(sum(lengths), generator=generator).tolist()  # type: ignore[arg-type]
     ends = itertools.accumulate(lengths)
-    return [Subset(dataset, indices[end - length:end]) for length, end in zip(lengths, ends)]
+    return [Subset(dataset, indices[end - length:end])  # type: ignore[index]
+            for length, end in zip(lengths, ends)]
 
 
 def _take(tensor: Tensor, indices: np.ndarray) -> Tensor:
@@ -217,10 +220,12 @@ def batch_getter(dataset: Dataset) -> Callable[[np.ndarray], list] | None:
     transform examples, say) keeps the per-example path, so that its override is used.
     """
     if type(dataset).__getitem__ is TensorDataset.__getitem__:
-        return lambda indices: [_take(tensor, indices) for tensor in dataset.tensors]
+        tensors = dataset.tensors  # type: ignore[attr-defined]  # a TensorDataset (checked)
+        return lambda indices: [_take(tensor, indices) for tensor in tensors]
     if type(dataset).__getitem__ is Subset.__getitem__:
-        inner = batch_getter(dataset.dataset)
+        inner = batch_getter(dataset.dataset)  # type: ignore[attr-defined]  # a Subset (checked)
         if inner is not None:
-            positions = np.asarray(dataset.indices, dtype=np.int64)
+            positions = np.asarray(dataset.indices,  # type: ignore[attr-defined]  # a Subset
+                                   dtype=np.int64)
             return lambda indices: inner(positions[indices])
     return None

@@ -134,11 +134,10 @@ class WeightedRandomSampler(Sampler):
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got "
                              f"replacement={replacement}")
-        weights = as_tensor(weights, dtype=float64)
-        if weights.ndim != 1:
+        self.weights = as_tensor(weights, dtype=float64)
+        if self.weights.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape "
-                             f"{tuple(weights.shape)}")
-        self.weights = weights
+                             f"{tuple(self.weights.shape)}")
         self.num_samples = num_samples
         self.replacement = replacement
         self.generator = generator
@@ -203,6 +202,7 @@ class BatchSampler(Sampler):
                 for batch in self.index_batches())
 
     def __len__(self) -> int:
+        count = len(self.sampler)  # type: ignore[arg-type]  # TypeError for one with no len
         if self.drop_last:
-            return len(self.sampler) // self.batch_size
-        return (len(self.sampler) + self.batch_size - 1) // self.batch_size
+            return count // self.batch_size
+        return (count + self.batch_size - 1) // self.batch_size
