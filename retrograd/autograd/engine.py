@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import heapq
 import threading
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from ..backend import array_module, backend_of, is_device_array
 from ..recording import current
@@ -281,10 +281,9 @@ def expect_leaf_hooks() -> None:
     _leaf_hooks_in_use = True
 
 
-def _edges_into_hooked_leaves(outputs: Sequence[Tensor]) -> dict[int, int]:
-    """id(leaf) -> how many edges of the graph behind ``outputs`` lead to it, for the leaves
-    with hooks (an iterative walk over the nodes)."""
-    counts: dict[int, int] = {}
+def leaf_edges(outputs: Sequence[Tensor]) -> Iterator[Tensor]:
+    """The leaf at the end of every edge of the graph behind ``outputs``, once per edge (a
+    leaf used twice comes twice); an iterative walk over the nodes, each visited once."""
     stack: list[Function] = [o.grad_fn for o in outputs if o.grad_fn is not None]
     seen = {id(node) for node in stack}
     while stack:
@@ -293,9 +292,17 @@ def _edges_into_hooked_leaves(outputs: Sequence[Tensor]) -> dict[int, int]:
                 if id(target) not in seen:
                     seen.add(id(target))
                     stack.append(target)
-            elif target is not None and (target._hooks or
-                                         getattr(target, "_post_accumulate_grad_hooks", None)):
-                counts[id(target)] = counts.get(id(target), 0) + 1
+            elif target is not None:
+                yield target
+
+
+def _edges_into_hooked_leaves(outputs: Sequence[Tensor]) -> dict[int, int]:
+    """id(leaf) -> how many edges of the graph behind ``outputs`` lead to it, for the leaves
+    with hooks."""
+    counts: dict[int, int] = {}
+    for leaf in leaf_edges(outputs):
+        if leaf._hooks or getattr(leaf, "_post_accumulate_grad_hooks", None):
+            counts[id(leaf)] = counts.get(id(leaf), 0) + 1
     return counts
 
 

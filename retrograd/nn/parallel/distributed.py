@@ -29,7 +29,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from ... import distributed as dist
-from ...autograd.function import Function
+from ...autograd.engine import leaf_edges
 from ...autograd.grad_mode import is_grad_enabled
 from ...recording import current
 from ...tensor import Tensor
@@ -85,21 +85,10 @@ def _buckets(params: Sequence[Tensor], cap_bytes: int) -> list[_Bucket]:
 
 def _leaves_behind(outputs: Any) -> set[int]:
     """ids of the leaf tensors the graph behind ``outputs`` (tensors, in any nesting of tuples,
-    lists and dicts) reaches, through the public ``next_functions``."""
-    stack: list = []
-    _collect_tensors(outputs, stack)
-    stack = [t.grad_fn for t in stack if t.grad_fn is not None]
-    seen = {id(node) for node in stack}
-    leaves: set[int] = set()
-    while stack:
-        for target in stack.pop().next_functions:
-            if isinstance(target, Function):
-                if id(target) not in seen:
-                    seen.add(id(target))
-                    stack.append(target)
-            elif target is not None:
-                leaves.add(id(target))
-    return leaves
+    lists and dicts) reaches."""
+    tensors: list = []
+    _collect_tensors(outputs, tensors)
+    return {id(leaf) for leaf in leaf_edges(tensors)}
 
 
 def _collect_tensors(value: Any, found: list) -> None:
