@@ -64,7 +64,8 @@ def encode(state: Any) -> bytes:
 
 def decode(path: str | os.PathLike, mmap: bool = False) -> dict[str, Tensor]:
     """The tensors of the safetensors file ``path``, checked as the module docstring says;
-    with ``mmap``, views of a read-only memory map of the file instead of its bytes in memory.
+    with ``mmap``, views of a private (copy-on-write) memory map of the file instead of its
+    bytes in memory: writes stay in memory, the file never changes.
     """
     name = os.fspath(path)
     size = os.path.getsize(name)
@@ -80,7 +81,7 @@ def decode(path: str | os.PathLike, mmap: bool = False) -> dict[str, Tensor]:
         header = _header(file.read(length), name)
         start = 8 + length
         if mmap:
-            data = np.memmap(name, dtype=np.uint8, mode="r", offset=start) if size > start \
+            data = np.memmap(name, dtype=np.uint8, mode="c", offset=start) if size > start \
                 else np.zeros(0, np.uint8)
         else:  # a bytearray: the tensors are writable, as torch's are
             data = np.frombuffer(bytearray(file.read()), dtype=np.uint8)

@@ -26,6 +26,7 @@ import math
 import os
 import re
 import socket
+import struct
 import uuid
 import zipfile
 from typing import Any, BinaryIO, Callable, Union
@@ -139,13 +140,14 @@ def load(f: PathOrFile, map_location: MapLocation = None, pickle_module: Any = N
     retrograd never unpickles: a file holds only tensors, arrays, numbers, strings and their
     containers, so every load is what ``torch.load(..., weights_only=True)`` promises, whatever
     ``weights_only`` says (it is accepted for PyTorch scripts). A ``pickle_module`` cannot be
-    used and raises ValueError.
+    used and raises ValueError. With ``mmap=True`` (and a path), the tensors are views of a
+    private (copy-on-write) memory map of the file, as with ``torch.load(..., mmap=True)``:
+    nothing is read until used, and writes never reach the file.
 
     A name ending in ``.safetensors`` is read (and ``rg.save`` writes it) in the safetensors
     format, which PyTorch and the ``safetensors`` package read and write: a dict of names to
     tensors, checked before anything is allocated (``retrograd/safetensors_file.py``); with
-    ``mmap=True`` its tensors are views of a read-only memory map of the file. For ``.npz``
-    files ``mmap`` changes nothing.
+    ``mmap=True`` its tensors are views of such a memory map of the file too.
 
     ``map_location`` says where tensors go, as in ``torch.load``:
 
@@ -173,20 +175,22 @@ def load(f: PathOrFile, map_location: MapLocation = None, pickle_module: Any = N
         if map_location is None:
             return tensors
         return _placed(tensors, place, {id(t): "cpu" for t in tensors.values()})
+    mapped = bool(mmap) and isinstance(f, (str, os.PathLike))
     if isinstance(f, (str, os.PathLike)):
         if os.path.isdir(f):
             raise IsADirectoryError(f"{name} is a folder, not a file saved by rg.save")
         with open(f, "rb") as file:
-            data = file.read()
+            data = file.read(len(_ZIP_MAGIC)) if mapped else file.read()
     else:
         data = f.read()
     if not data.startswith(_ZIP_MAGIC):
         raise RuntimeError(f"{name} is not a retrograd file (not an .npz archive written by "
                            f"rg.save)")
-    _check_entries(data, name)
+    entries = _check_entries(name if mapped else data, name)
     try:
-        with xp.load(io.BytesIO(data), allow_pickle=False) as archive:
-            if _STRUCTURE not in archive.files:
+        with (contextlib.nullcontext(_mapped(name, entries)) if mapped else
+              xp.load(io.BytesIO(data), allow_pickle=False)) as archive:
+            if _STRUCTURE not in archive:
                 raise RuntimeError(f"{name} is an .npz archive but not one written by rg.save "
                                    f"(it has no {_STRUCTURE!r} entry)")
             structure = json.loads(archive[_STRUCTURE].tobytes().decode("utf-8"))
@@ -207,13 +211,20 @@ def load(f: PathOrFile, map_location: MapLocation = None, pickle_module: Any = N
     return _placed(obj, place, locations)
 
 
-def _check_entries(data: bytes, name: str) -> None:
+def _check_entries(source: bytes | str, name: str) -> dict[str, tuple]:
     """Refuses, before anything is allocated, an archive whose entries ``rg.save`` could not
     have written: compressed (``rg.save`` never compresses, and inflating is how a small file
     asks for gigabytes), or an array header whose shape and dtype do not match the bytes
-    stored. So a load takes about the file's size in memory, never more."""
+    stored. So a load takes about the file's size in memory, never more.
+
+    Returns, per array (its entry's name without ``.npy``), where its data starts in the file
+    (``source``: the file's bytes or its path), its shape, dtype and order: what a memory map
+    of it needs."""
+    arrays = {}
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) \
+                as archive, (open(source, "rb") if isinstance(source, str)
+                             else io.BytesIO(source)) as raw:
             for info in archive.infolist():
                 entry_name = info.filename[:80]
                 if info.compress_type != zipfile.ZIP_STORED:
@@ -223,21 +234,38 @@ def _check_entries(data: bytes, name: str) -> None:
                     version = npy_format.read_magic(entry)
                     read_header = npy_format.read_array_header_1_0 if version == (1, 0) else \
                         npy_format.read_array_header_2_0
-                    shape, _, dtype = read_header(entry)
-                    if dtype.hasobject:
-                        raise RuntimeError(f"{name} is damaged and cannot be read: its entry "
-                                           f"{entry_name!r} holds Python objects (a pickle), "
-                                           f"which retrograd never loads")
-                    needed, stored = math.prod(shape) * dtype.itemsize, \
-                        info.file_size - entry.tell()
-                    if needed != stored:
-                        raise RuntimeError(f"{name} is damaged and cannot be read: its entry "
-                                           f"{entry_name!r} declares {shape} of {dtype} "
-                                           f"({needed} bytes) but stores {stored}")
+                    shape, fortran_order, dtype = read_header(entry)
+                    header_size = entry.tell()
+                if dtype.hasobject:
+                    raise RuntimeError(f"{name} is damaged and cannot be read: its entry "
+                                       f"{entry_name!r} holds Python objects (a pickle), "
+                                       f"which retrograd never loads")
+                needed, stored = math.prod(shape) * dtype.itemsize, info.file_size - header_size
+                if needed != stored:
+                    raise RuntimeError(f"{name} is damaged and cannot be read: its entry "
+                                       f"{entry_name!r} declares {shape} of {dtype} "
+                                       f"({needed} bytes) but stores {stored}")
+                # the entry's local header: 30 bytes, then its name and extra field
+                raw.seek(info.header_offset + 26)
+                name_length, extra_length = struct.unpack("<HH", raw.read(4))
+                start = info.header_offset + 30 + name_length + extra_length + header_size
+                arrays[info.filename.removesuffix(".npy")] = (start, shape, dtype,
+                                                              fortran_order)
     except (zipfile.BadZipFile, EOFError, ValueError, KeyError, TypeError, OSError,
-            SyntaxError) as error:
+            SyntaxError, struct.error) as error:
         raise RuntimeError(f"{name} is damaged and cannot be read (truncated or edited?): "
                            f"{error}") from None
+    return arrays
+
+
+def _mapped(path: str, arrays: dict[str, tuple]) -> dict[str, Any]:
+    """The archive's arrays as private (copy-on-write) memory maps of the file ``path``, as
+    PyTorch maps them: plain arrays over the map, no copy; a write stays in memory and never
+    reaches the file."""
+    return {key: xp.asarray(xp.memmap(path, dtype=dtype, mode="c", offset=start, shape=shape,
+                                      order="F" if fortran else "C"))
+            if math.prod(shape) else xp.zeros(shape, dtype)
+            for key, (start, shape, dtype, fortran) in arrays.items()}
 
 
 def _encode(obj: Any, arrays: dict, where: str) -> Any:

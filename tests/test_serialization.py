@@ -291,3 +291,40 @@ def test_a_structure_nested_beyond_any_state_dict_is_the_documented_error(tmp_pa
     np.savez(tmp_path / "deep.npz", __retrograd__=np.frombuffer(text.encode(), np.uint8))
     with pytest.raises(RuntimeError, match="deep.npz is damaged"):
         rg.load(tmp_path / "deep.npz")
+
+
+def test_mmap_loads_the_same_objects_as_views_of_the_file(tmp_path):
+    model = rg.nn.Sequential(rg.nn.Linear(4, 3), rg.nn.ReLU(), rg.nn.Linear(3, 2))
+    optimizer = rg.optim.Adam(model.parameters())
+    model(rg.randn(5, 4)).sum().backward()
+    optimizer.step()
+    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": 3,
+             "fortran": np.asfortranarray(np.arange(12.0).reshape(3, 4)),
+             "empty": np.zeros((0, 5), np.float32), "scalar": np.float32(2.5)}
+    rg.save(state, tmp_path / "checkpoint.npz")
+    read = rg.load(tmp_path / "checkpoint.npz")
+    mapped = rg.load(tmp_path / "checkpoint.npz", mmap=True)
+    weight = mapped["model"]["0.weight"].detach().numpy()
+    assert isinstance(weight.base, np.memmap)
+    np.testing.assert_array_equal(mapped["fortran"], read["fortran"])
+    assert mapped["fortran"].flags.f_contiguous and mapped["empty"].shape == (0, 5)
+    assert mapped["scalar"] == np.float32(2.5) and mapped["step"] == 3
+    assert mapped["optimizer"]["state"].keys() == read["optimizer"]["state"].keys()
+    for key, value in read["model"].items():
+        np.testing.assert_array_equal(mapped["model"][key].detach().numpy(),
+                                      value.detach().numpy())
+    fresh = rg.nn.Sequential(rg.nn.Linear(4, 3), rg.nn.ReLU(), rg.nn.Linear(3, 2))
+    fresh.load_state_dict(mapped["model"])  # copied into the model's own arrays
+    assert fresh[0].weight.detach().numpy().flags.writeable
+    weight[...] = 7  # the map is copy-on-write: the change stays in memory, not in the file
+    assert rg.load(tmp_path / "checkpoint.npz")["model"]["0.weight"].detach().numpy().max() < 7
+
+
+def test_mmap_refuses_damaged_files_as_a_load_does(tmp_path):
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, **retrograd_structure(w=np.zeros(1000, np.float32)))
+    with pytest.raises(RuntimeError, match="bomb.npz is damaged.*compressed"):
+        rg.load(path, mmap=True)
+    path.write_bytes(b"PK\x03\x04" + b"\0" * 40)
+    with pytest.raises(RuntimeError, match="bomb.npz is damaged"):
+        rg.load(path, mmap=True)
