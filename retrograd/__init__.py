@@ -129,7 +129,7 @@ __all__ = [
 # name -> the submodule that holds it
 _ON_FIRST_USE = {"check": "check", "compile": "compiler", "datasets": "datasets",
                  "explain": "explain", "onnx": "onnx",
-                 "optim": "optim", "playground": "playground", "scratch": "scratch",
+                 "optim": "optim", "playground": "live", "scratch": "scratch",
                  "train": "train",
                  "diagnose": "check", "load": "serialization", "save": "serialization"}
 

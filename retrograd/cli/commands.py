@@ -531,7 +531,7 @@ def run(args: argparse.Namespace) -> int:
 
 def playground(args: argparse.Namespace) -> int:
     """``retrograd playground``: the page until Ctrl-C (main reports the interrupt: 130)."""
-    from ..playground import playground as serve  # the web server, only for this command
+    from ..live import playground as serve  # the web server, only for this command
 
     try:
         serve(data=args.data, port=args.port, open_browser=not args.no_browser)

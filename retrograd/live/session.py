@@ -477,7 +477,7 @@ def python_code(settings: Settings, model: nn.Module | None = None) -> str:
     """The Python program that trains as the playground does with ``settings``."""
     if settings.dataset == CUSTOM:
         data = ("# your data: X of shape (n, 2), y the classes 0..C-1, e.g. from a CSV\n"
-                "from retrograd.playground.session import read_csv\n"
+                "from retrograd.live.session import read_csv\n"
                 "X, y = read_csv(\"data.csv\")\n")
     else:
         data = f"X, y = rg.datasets.{settings.dataset}({SAMPLES}, seed={settings.seed})\n"

@@ -1,4 +1,5 @@
-"""``rg.playground``: a live training page on this machine, driven by retrograd itself.
+"""``rg.playground``: a live training page on this machine, driven by retrograd itself (the
+package is ``live``, so that its name never hides the function ``rg.playground``).
 
     retrograd playground                    # opens http://127.0.0.1:8765/ in the browser
     rg.playground()                         # the same from Python (Ctrl-C stops it)
@@ -17,9 +18,7 @@ licence, and drawn the same way as the decision boundary.
 """
 from __future__ import annotations
 
-import sys
 import threading
-import types
 import webbrowser
 from typing import Any
 
@@ -85,15 +84,3 @@ def playground(model: Module | None = None, data: Any = None, *, port: int = DEF
     finally:
         server.close()
     return server
-
-
-class _CallableModule(types.ModuleType):
-    """The package and its function share the name ``playground``: whichever ``rg.playground``
-    is (the package once ``retrograd.playground`` has been imported), calling it calls the
-    function."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> PlaygroundServer:
-        return playground(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

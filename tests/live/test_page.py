@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrograd.playground import playground
+from retrograd.live import playground
 
 sync_api = pytest.importorskip("playwright.sync_api",
                                reason="Playwright is not installed: pip install playwright")

@@ -13,8 +13,8 @@ import pytest
 import retrograd as rg
 from retrograd import nn
 from retrograd.cli.main import main
-from retrograd.playground import playground
-from retrograd.playground.session import (
+from retrograd.live import playground
+from retrograd.live.session import (
     LOSSES,
     Session,
     Settings,
@@ -315,7 +315,7 @@ def test_rg_playground_refuses_bad_data(data, message):
 
 
 def test_rg_playground_is_the_function_even_after_the_package_is_imported():
-    import retrograd.playground.server  # noqa: F401  (sets the package as rg.playground)
+    import retrograd.live.server  # noqa: F401  (the package's name is not the function's)
     with pytest.raises(SettingsError, match="hidden"):
         rg.playground(hidden=(1000,), open_browser=False, block=False)
 
@@ -337,7 +337,7 @@ def test_the_command_says_when_the_port_is_taken(capsys):
 
 
 def test_ctrl_c_stops_the_command_with_status_130(monkeypatch, capsys):
-    import retrograd.playground.server as server_module
+    import retrograd.live.server as server_module
 
     def interrupted(self):
         raise KeyboardInterrupt
