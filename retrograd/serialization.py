@@ -25,7 +25,6 @@ import json
 import math
 import os
 import re
-import socket
 import struct
 import uuid
 import zipfile
@@ -33,7 +32,7 @@ from typing import Any, BinaryIO, Callable, Union
 
 from numpy.lib import format as npy_format
 
-from . import safetensors_file
+from . import processes, safetensors_file
 from .backend import backend_of, is_device_array, ndarray, xp
 from .device import as_device, device, to_device
 from .tensor import Tensor
@@ -44,7 +43,7 @@ _FORMAT = "retrograd"
 _VERSION = 1
 _STRUCTURE = "__retrograd__"  # the archive entry that holds the JSON structure
 _ZIP_MAGIC = b"PK\x03\x04"
-_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:64]  # in temporary names
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", processes.HOST)[:64]  # in temporary names
 
 PathOrFile = Union[str, os.PathLike, BinaryIO]
 MapLocation = Union[None, str, device, dict, Callable[[Tensor, str], Any]]
@@ -115,21 +114,9 @@ def _remove_stale_temporaries(folder: str, base: str) -> None:
         return
     for name in names:
         match = pattern.fullmatch(name)
-        if match and not _process_alive(int(match.group(1))):
+        if match and not processes.alive(int(match.group(1))):
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(folder, name))
-
-
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True  # another thread of this process may be saving
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists, owned by someone else
-        return True
-    return True
 
 
 def load(f: PathOrFile, map_location: MapLocation = None, pickle_module: Any = None, *,

@@ -135,7 +135,7 @@ def _walk(outputs, grad_outputs, retain_graph, inputs):
         else None
 
     def deliver_to_leaf(leaf: Tensor, grad: Any) -> None:
-        if leaf._hooks or getattr(leaf, "_post_accumulate_grad_hooks", None):
+        if _has_hooks(leaf):
             # its hooks run once, on the gradient summed over every path (after the walk)
             entry = hooked_leaves.setdefault(id(leaf), [leaf, None])
             entry[1] = _add(entry[1], grad) if tape is None or entry[1] is None else \
@@ -296,12 +296,18 @@ def leaf_edges(outputs: Sequence[Tensor]) -> Iterator[Tensor]:
                 yield target
 
 
+def _has_hooks(leaf: Tensor) -> bool:
+    """A leaf with gradient hooks or post-accumulate hooks: they run once its gradient is
+    complete."""
+    return bool(leaf._hooks or getattr(leaf, "_post_accumulate_grad_hooks", None))
+
+
 def _edges_into_hooked_leaves(outputs: Sequence[Tensor]) -> dict[int, int]:
     """id(leaf) -> how many edges of the graph behind ``outputs`` lead to it, for the leaves
     with hooks."""
     counts: dict[int, int] = {}
     for leaf in leaf_edges(outputs):
-        if leaf._hooks or getattr(leaf, "_post_accumulate_grad_hooks", None):
+        if _has_hooks(leaf):
             counts[id(leaf)] = counts.get(id(leaf), 0) + 1
     return counts
 

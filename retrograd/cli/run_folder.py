@@ -10,13 +10,13 @@ taken over.
 """
 from __future__ import annotations
 
+import contextlib
 import os
-import socket
 import time
-from typing import Any
+
+from ..processes import HOST, alive
 
 LOCK = ".retrograd-run.lock"
-_HOST = socket.gethostname()
 
 
 class FolderInUseError(RuntimeError):
@@ -47,21 +47,22 @@ def claim(folder: str) -> str:
             handle = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
             owner = _owner(lock)
-            if owner is not None and owner[0] == _HOST and not _alive(owner[1]):
-                _remove(lock)  # its run was killed: take the folder over
+            if owner is not None and owner[0] == HOST and not alive(owner[1]):
+                release(lock)  # its run was killed: take the folder over
                 continue
             who = f"pid {owner[1]} on {owner[0]}" if owner else "another process"
             raise FolderInUseError(f"{folder} is being written by another retrograd run "
                                    f"({who}): choose another --out, or wait until it ends "
                                    f"(if no run is left, delete {lock})") from None
         with os.fdopen(handle, "w") as file:
-            file.write(f"{_HOST} {os.getpid()}\n")
+            file.write(f"{HOST} {os.getpid()}\n")
         return lock
 
 
 def release(lock: str) -> None:
     """Gives the folder up (its lock removed)."""
-    _remove(lock)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(lock)
 
 
 def _owner(lock: str) -> tuple[str, int] | None:
@@ -71,20 +72,3 @@ def _owner(lock: str) -> tuple[str, int] | None:
         return host, int(pid)
     except (OSError, ValueError):
         return None  # unreadable or being written: treated as taken
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
-def _remove(path: str) -> Any:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass

@@ -34,7 +34,7 @@ def test_a_lock_left_by_a_killed_run_is_taken_over(tmp_path):
                           capture_output=True, text=True).stdout.strip()
     out = tmp_path / "run"
     out.mkdir()
-    (out / run_folder.LOCK).write_text(f"{run_folder._HOST} {dead}\n")
+    (out / run_folder.LOCK).write_text(f"{run_folder.HOST} {dead}\n")
     assert main(["train", "--samples", "200", "--epochs", "1", "--out", str(out)]) == 0
     assert not (out / run_folder.LOCK).exists()  # released at the end
     assert (out / "checkpoint.npz").exists()
